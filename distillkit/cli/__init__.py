@@ -1,0 +1,1 @@
+"""The ``distillkit`` command line."""

@@ -1,0 +1,68 @@
+"""The base every component class shares: a YAML ``type:`` name and a pydantic ``Options`` model."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from distillkit.config.pipeline import ResolvedPipeline
+
+
+class ComponentOptions(BaseModel):
+    """Options of a component. Unknown keys are errors; every field carries a description."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CrossCheck(BaseModel):
+    """A problem a component finds with the rest of the pipeline (see ``Component.cross_check``)."""
+
+    location: str  # relative to the component's own section, "" for the section itself
+    message: str
+    hint: str | None = None
+
+
+class Component:
+    """Base of every pluggable component.
+
+    Subclasses set ``name`` (their YAML ``type:``), may set ``description`` (one line shown by
+    ``distillkit components``; the first docstring line otherwise) and define a nested
+    ``Options(ComponentOptions)``. ``__init__`` must be cheap and side-effect free: distillkit
+    instantiates components while validating a config, before anything loads. Load models,
+    open connections or read files in ``setup()`` or on first use, never in ``__init__``.
+    """
+
+    kind: ClassVar[str] = ""  # set by each kind's base class
+    hook: ClassVar[str] = ""  # the hookspec that registers this kind
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+
+    class Options(ComponentOptions):
+        pass
+
+    def __init__(self, options: ComponentOptions | None = None, **kwargs: Any):
+        if options is not None and kwargs:
+            raise TypeError("pass either an Options instance or keyword options, not both")
+        self.options = options if options is not None else self.Options(**kwargs)
+
+    @classmethod
+    def summary(cls) -> str:
+        if cls.description:
+            return cls.description
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+    @classmethod
+    def cross_check(cls, options: ComponentOptions, pipeline: ResolvedPipeline) -> list[CrossCheck]:
+        """Check this component against the rest of the pipeline, before anything loads.
+
+        Called once per configured instance during validation, after every component's own
+        options validated. Return problems (never raise): e.g. a loss naming a teacher id the
+        pipeline does not define, or needing a capability no configured teacher has.
+        """
+        return []
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.kind}:{self.name}>"

@@ -1,0 +1,53 @@
+"""Student losses: which (prompt -> target) views an example becomes, and how they are weighted."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from distillkit.components.base import Component
+from distillkit.types import Annotation, Example, View
+
+if TYPE_CHECKING:
+    from distillkit.components.task import Task
+
+
+class StudentLoss(Component):
+    """Turns an example and its teachers' annotations into training views, and weighs them.
+
+    Text-level losses (the common case) only implement ``views`` and ``inference_prompt``: the
+    trainer computes the token-mean cross entropy of every view's target in ONE forward pass and
+    reports one mean per ``View.component``; ``combine`` makes the total (by default the
+    weighted sum of component means, weights from ``weights()``).
+
+    ``requires_teacher_capabilities`` (e.g. ``{"score"}`` for logit distillation) is checked
+    against the configured teachers at validation time. ``teacher_ids()`` names the teachers
+    this loss reads, so unknown ids are reported at validation.
+    """
+
+    kind = "loss"
+    hook = "register_student_losses"
+    requires_teacher_capabilities: ClassVar[frozenset[str]] = frozenset()
+    student_reasons: ClassVar[bool] = False  # the student writes a rationale before its answer at inference
+
+    def teacher_ids(self) -> list[str]:
+        return []
+
+    def views(self, example: Example, annotations: dict[str, Annotation], task: Task) -> list[View]:
+        raise NotImplementedError
+
+    def inference_prompt(self, example: Example, task: Task) -> str:
+        """What the student is given at evaluation time."""
+        raise NotImplementedError
+
+    def weights(self) -> dict[str, float]:
+        """component name -> weight in the total loss."""
+        return {}
+
+    def combine(self, component_means: dict[str, Any]) -> Any:
+        """Total loss from per-component means (tensors). Components absent from a batch are skipped."""
+        weights = self.weights()
+        total = None
+        for comp, value in component_means.items():
+            term = weights.get(comp, 1.0) * value
+            total = term if total is None else total + term
+        return total

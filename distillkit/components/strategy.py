@@ -1,0 +1,51 @@
+"""Rationale prompting strategies: how a teacher is asked, and how its answer is read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from distillkit.components.base import Component
+from distillkit.types import Example, ParsedRationale
+
+if TYPE_CHECKING:
+    from distillkit.components.task import Task
+
+
+@dataclass
+class StrategyContext:
+    """What a strategy may draw on when building prompts.
+
+    ``train`` is the pool in-context examples come from (never validation or test items);
+    ``student_explanations`` maps example id -> the student's own explanation (revision strategies).
+    """
+
+    task: Task
+    train: list[Example]
+    seed: int = 0
+    student_explanations: dict[str, str] = field(default_factory=dict)
+
+
+class RationaleStrategy(Component):
+    """Builds the prompt a teacher answers and parses the teacher's raw output.
+
+    ``prepare(ctx)`` is called once per round before prompts are built. ``build_prompt`` must
+    be deterministic for a given (example, context, seed): the rendered prompt is part of the
+    teacher cache key, so a template change misses the cache and a rerun hits it.
+    ``parse`` must never turn a failure into an empty rationale: return
+    ``ParsedRationale(None, None, error="why")`` and the engine counts and reports it.
+    """
+
+    kind = "strategy"
+    hook = "register_rationale_strategies"
+    uses_gold_answer: ClassVar[bool] = False  # the prompt contains the gold answer (teacher forcing)
+    needs_student_explanations: ClassVar[bool] = False  # e.g. ELAD's teacher revision
+
+    def prepare(self, ctx: StrategyContext) -> None:
+        self.ctx = ctx
+
+    def build_prompt(self, example: Example) -> str:
+        raise NotImplementedError
+
+    def parse(self, raw: str, example: Example) -> ParsedRationale:
+        raise NotImplementedError

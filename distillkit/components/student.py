@@ -1,0 +1,40 @@
+"""Student models: the small model being distilled into."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from distillkit.components.base import Component
+
+
+class StudentModel(Component):
+    """Wraps a trainable model and its tokenizer.
+
+    ``load()`` returns ``(model, tokenizer)`` and may be called again to reinitialise (ELAD's
+    "train from scratch each round"). ``generate`` runs batched inference for evaluation and for
+    selectors that query the student. ``save`` writes a folder ``from_pretrained`` loads.
+    ``is_encoder_decoder`` tells the trainer how to lay out prompt and target.
+    """
+
+    kind = "student"
+    hook = "register_student_models"
+    is_encoder_decoder: bool = False
+
+    def load(self) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def generate(
+        self,
+        prompts: list[str],
+        *,
+        max_new_tokens: int = 64,
+        num_samples: int = 1,
+        temperature: float = 0.0,
+        seed: int = 0,
+    ) -> list[list[str]]:
+        """``num_samples`` completions per prompt (greedy when temperature == 0)."""
+        raise NotImplementedError
+
+    def save(self, path: Path) -> None:
+        raise NotImplementedError

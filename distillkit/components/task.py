@@ -1,0 +1,32 @@
+"""Tasks: where the examples come from and how their answers are read and scored."""
+
+from __future__ import annotations
+
+from distillkit.components.answer_format import AnswerFormat
+from distillkit.components.base import Component
+from distillkit.types import Example, Splits
+
+
+class Task(Component):
+    """Loads a dataset into train/validation/test ``Example`` lists and owns its answer format.
+
+    ``load`` raises ``distillkit.errors.DataError`` naming file, row and field for bad data (or
+    skips and counts rows when the task is configured to). ``licence`` is shown in reports.
+    """
+
+    kind = "task"
+    hook = "register_tasks"
+    licence: str = "unknown"
+
+    @property
+    def answer_format(self) -> AnswerFormat:
+        raise NotImplementedError
+
+    def load(self) -> Splits:
+        raise NotImplementedError
+
+    def student_input(self, example: Example) -> str:
+        return self.answer_format.render_question(example)
+
+    def teacher_question(self, example: Example) -> str:
+        return self.answer_format.render_question(example, choices_header="Options:")

@@ -1,0 +1,74 @@
+"""Teacher backends: anything that turns prompts into text (and, optionally, scores tokens)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from distillkit.components.base import Component, ComponentOptions
+from distillkit.types import Generation
+
+GENERATE = "generate"
+SCORE = "score"  # can return per-token logprobs of a given continuation (for logit losses)
+
+
+class TeacherOptions(ComponentOptions):
+    """Engine-level options every teacher has. Subclass to add the backend's own."""
+
+    max_concurrency: int = Field(1, ge=1, description="Batches in flight at once.")
+    batch_size: int = Field(1, ge=1, description="Prompts sent to the backend per call.")
+    max_retries: int = Field(5, ge=0, description="Retries of a transient failure (timeout, 429, 5xx).")
+    backoff_s: float = Field(
+        0.5, ge=0, description="First retry delay in seconds; doubles per retry, with jitter."
+    )
+
+
+ENGINE_FIELDS = frozenset(TeacherOptions.model_fields)
+
+
+class Teacher(Component):
+    """A teacher backend.
+
+    The smallest teacher overrides ``generate_one(prompt) -> str``. The annotation engine gives
+    every teacher batching, concurrency, caching, retries (raise
+    ``distillkit.errors.TransientTeacherError`` for a failure worth retrying) and progress.
+
+    Override ``generate_batch`` when the backend batches natively (local models), or define
+    ``async agenerate_batch`` for async clients. ``setup()`` loads, ``close()`` releases memory
+    (called when annotation ends, so a student can train in the same process).
+
+    ``identity()`` goes into every cache key: it must change whenever the same prompt could
+    get a different answer (model, revision, sampling parameters).
+    """
+
+    kind = "teacher"
+    hook = "register_teacher_backends"
+    capabilities: ClassVar[frozenset[str]] = frozenset({GENERATE})
+
+    Options = TeacherOptions
+
+    def setup(self) -> None:
+        """Load the model or open the client. Called once before the first batch."""
+
+    def close(self) -> None:
+        """Release the model / client. Called when annotation ends."""
+
+    def identity(self) -> dict[str, Any]:
+        """Backend identity + sampling parameters for the cache key (engine options excluded)."""
+        opts = self.options.model_dump(mode="json", exclude=set(ENGINE_FIELDS) | self.secret_fields())
+        return {"type": self.name, **opts}
+
+    def secret_fields(self) -> set[str]:
+        """Option names that hold secrets or their env-var names; kept out of cache keys and logs."""
+        return set()
+
+    def generate_one(self, prompt: str) -> str | Generation:
+        raise NotImplementedError(f"teacher {self.name!r} implements neither generate_one nor generate_batch")
+
+    def generate_batch(self, prompts: list[str]) -> list[Generation]:
+        out = []
+        for prompt in prompts:
+            result = self.generate_one(prompt)
+            out.append(result if isinstance(result, Generation) else Generation(text=result))
+        return out

@@ -1,0 +1,1 @@
+"""Pipeline configs: YAML reading with positions, overrides, structural schema, validation."""

@@ -1,0 +1,83 @@
+"""The structural model of a pipeline file (phase 1 of validation).
+
+Component sections only need ``type:`` here; their other keys are validated in phase 2 by the
+``Options`` of the class that ``type`` names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ComponentSpec(BaseModel):
+    """A component section: ``type`` plus that component's options."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(min_length=1, description="Registered component name; `distillkit components` lists them.")
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class TeacherSpec(ComponentSpec):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Name other sections use to refer to this teacher.")
+    strategy: ComponentSpec = Field(
+        default_factory=lambda: ComponentSpec(type="cot"),
+        description="How this teacher is prompted and its output parsed.",
+    )
+
+    def options(self) -> dict[str, Any]:
+        return {k: v for k, v in (self.model_extra or {}).items()}
+
+
+class RoundsSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    count: int = Field(1, ge=1, description="Rounds of select -> annotate -> train -> evaluate.")
+    budget_per_round: int | None = Field(
+        None, ge=1, description="Examples the selector may send to the teachers per round (None: all)."
+    )
+    total_budget: int | None = Field(None, ge=1, description="Examples annotated over the whole run.")
+    max_teacher_calls: int | None = Field(None, ge=1, description="Stop when this many teacher calls were paid.")
+    max_cost: float | None = Field(None, gt=0, description="Stop when this much money was spent (needs prices).")
+    retrain: str = Field(
+        "continue", pattern="^(continue|scratch)$",
+        description="Each round, continue from the last student or start again from the initial one.",
+    )
+
+
+class CacheSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str | None = Field(None, description="SQLite teacher cache; default <output_dir>/teacher_cache.sqlite.")
+    enabled: bool = Field(True, description="Read answers from the cache (they are always written).")
+
+
+class EvaluationSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_new_tokens: int = Field(64, ge=1, description="Generation budget of the student at evaluation.")
+    batch_size: int = Field(16, ge=1, description="Prompts per generation batch at evaluation.")
+    baseline: bool = Field(True, description="Evaluate the student on test before distillation too.")
+    teachers: bool = Field(False, description="Also score each teacher's own answers on the test items.")
+    max_examples: int | None = Field(None, ge=1, description="Cap on validation/test items evaluated.")
+
+
+class PipelineSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Run name; the default output folder is runs/<name>.")
+    description: str = Field("", description="Free text, copied into the report.")
+    seed: int = Field(0, description="Seed for data splits, selection, in-context examples and training.")
+    output_dir: str | None = Field(None, description="Run folder (default runs/<name>).")
+    task: ComponentSpec
+    teachers: list[TeacherSpec] = Field(default_factory=list)
+    filters: list[ComponentSpec] = Field(default_factory=list)
+    selector: ComponentSpec = Field(default_factory=lambda: ComponentSpec(type="all"))
+    student: ComponentSpec
+    loss: ComponentSpec
+    trainer: ComponentSpec = Field(default_factory=lambda: ComponentSpec(type="accelerate"))
+    metrics: list[ComponentSpec] = Field(default_factory=lambda: [ComponentSpec(type="accuracy")], min_length=1)
+    callbacks: list[ComponentSpec] = Field(default_factory=list)
+    rounds: RoundsSpec = Field(default_factory=RoundsSpec)
+    cache: CacheSpec = Field(default_factory=CacheSpec)
+    evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)

@@ -1,0 +1,177 @@
+"""Two-phase validation of a pipeline; every problem is collected and reported together.
+
+Phase 1 checks the file's structure (``PipelineSpec``). Phase 2 resolves each ``type:`` in the
+registry and validates the rest of the section with that class's ``Options``. Then the
+cross-checks run: teacher ids, capabilities, budgets, and each component's ``cross_check``.
+Nothing here loads a model or touches the network.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from distillkit.components import Component
+from distillkit.components.selector import STUDENT
+from distillkit.config.pipeline import ResolvedPipeline, TeacherSlot
+from distillkit.config.schema import ComponentSpec, PipelineSpec
+from distillkit.config.yaml_source import Positions, dotted, position
+from distillkit.errors import ConfigError, Problem
+from distillkit.registry import Registry, UnknownComponent
+from distillkit.suggest import did_you_mean, unknown_name_hint
+
+
+class _Collector:
+    def __init__(self, positions: Positions):
+        self.positions = positions
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple, message: str, hint: str | None = None) -> None:
+        line, col = position(self.positions, path)
+        self.problems.append(Problem(dotted(path), message, line, col, hint))
+
+    def pydantic(self, base: tuple, exc: ValidationError, model: type[BaseModel]) -> None:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            path = base + loc
+            kind = err["type"]
+            if kind == "extra_forbidden":
+                fields = _fields_at(model, loc[:-1])
+                hint = unknown_name_hint(str(loc[-1]), fields)
+                self.add(path, f"unknown option {loc[-1]!r}", hint)
+            elif kind == "missing":
+                self.add(path, "required but missing", _describe(model, loc))
+            else:
+                got = err.get("input")
+                shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+                self.add(path, f"{err['msg']}{shown}", _describe(model, loc))
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the (nested) model at ``loc``; best effort for did-you-mean."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        current = next((a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def _describe(model: type[BaseModel], loc: tuple) -> str | None:
+    names = [p for p in loc if isinstance(p, str)]
+    if not names:
+        return None
+    field = getattr(model, "model_fields", {}).get(names[0]) if len(names) == 1 else None
+    return field.description if field is not None and field.description else None
+
+
+def _resolve(reg: Registry, out: _Collector, kind: str, spec: ComponentSpec, path: tuple) -> Component | None:
+    try:
+        cls = reg.get(kind, spec.type)
+    except UnknownComponent as exc:
+        out.add(path + ("type",), f"unknown {kind} type {spec.type!r}", exc.hint)
+        return None
+    try:
+        options = cls.Options.model_validate(spec.options())
+    except ValidationError as exc:
+        out.pydantic(path, exc, cls.Options)
+        return None
+    return cls(options)
+
+
+def _structural(data: Any, out: _Collector) -> PipelineSpec | None:
+    if not isinstance(data, dict):
+        out.add((), f"a pipeline must be a YAML mapping, got {type(data).__name__}",
+                "start from a file in configs/, e.g. configs/tinyllm/quickstart.yaml")
+        return None
+    try:
+        return PipelineSpec.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():  # unknown top-level sections get the list of valid ones
+            if err["type"] == "extra_forbidden" and len(err["loc"]) == 1:
+                out.add(err["loc"], f"unknown section {err['loc'][0]!r}",
+                        unknown_name_hint(str(err["loc"][0]), PipelineSpec.model_fields))
+        rest = [e for e in exc.errors() if not (e["type"] == "extra_forbidden" and len(e["loc"]) == 1)]
+        if rest:
+            out.pydantic((), ValidationError.from_exception_data(exc.title, rest), PipelineSpec)
+        return None
+
+
+def _cross_checks(p: ResolvedPipeline, out: _Collector) -> None:
+    spec = p.spec
+    ids = [t.id for t in spec.teachers]
+    for i, tid in enumerate(ids):
+        if tid in ids[:i]:
+            out.add(("teachers", i, "id"), f"teacher id {tid!r} is used twice", "give every teacher a unique id")
+    if p.loss is not None:
+        for tid in p.loss.teacher_ids():
+            if tid not in ids:
+                out.add(("loss",), f"names teacher {tid!r}, which is not defined in `teachers`",
+                        (did_you_mean(tid, ids) or "") + f" defined ids: {', '.join(ids) or '(none)'}")
+        need = p.loss.requires_teacher_capabilities
+        resolved = {slot.id: slot for slot in p.teachers}
+        for i, tid in enumerate(ids):
+            slot = resolved.get(tid)
+            missing = need - slot.teacher.capabilities if slot else set()
+            if missing:
+                out.add(("teachers", i, "type"),
+                        f"loss {p.loss.name!r} needs teacher capability {', '.join(sorted(missing))}, "
+                        f"which teacher type {slot.teacher.name!r} does not have",
+                        "use a local `hf` teacher (it can score tokens) or a text-level loss such as multitask_rationale")
+    rounds = spec.rounds
+    if rounds.count > 1 and rounds.budget_per_round is None:
+        out.add(("rounds", "budget_per_round"), "required when rounds.count > 1",
+                "each round would otherwise annotate the whole pool; set e.g. budget_per_round: 32")
+    if rounds.total_budget and rounds.budget_per_round and rounds.total_budget < rounds.budget_per_round:
+        out.add(("rounds", "total_budget"), "smaller than budget_per_round",
+                f"set total_budget >= {rounds.budget_per_round} or lower budget_per_round")
+    if p.selector is not None and STUDENT in p.selector.needs and p.student is None:
+        out.add(("selector",), f"selector {p.selector.name!r} needs the student, but no student is configured")
+    sections = [("task", p.task), ("selector", p.selector), ("student", p.student), ("loss", p.loss),
+                ("trainer", p.trainer)]
+    sections += [(("teachers", i), s.teacher) for i, s in enumerate(p.teachers)]
+    sections += [(("teachers", i, "strategy"), s.strategy) for i, s in enumerate(p.teachers)]
+    sections += [(("filters", i), f) for i, f in enumerate(p.filters)]
+    sections += [(("metrics", i), m) for i, m in enumerate(p.metrics)]
+    for where, comp in sections:
+        if comp is None:
+            continue
+        base = where if isinstance(where, tuple) else (where,)
+        for chk in comp.cross_check(comp.options, p):
+            rel = tuple(part for part in chk.location.split(".") if part) if chk.location else ()
+            out.add(base + rel, chk.message, chk.hint)
+
+
+def validate_pipeline(data: Any, positions: Positions, registry: Registry, source: str | None = None) -> ResolvedPipeline:
+    """Validate parsed YAML; return the resolved pipeline or raise ``ConfigError`` with ALL problems."""
+    out = _Collector(positions)
+    spec = _structural(data, out)
+    if spec is None:
+        raise ConfigError(out.problems, source)
+    p = ResolvedPipeline(spec)
+    p.task = _resolve(registry, out, "task", spec.task, ("task",))
+    for i, t in enumerate(spec.teachers):
+        teacher = _resolve(registry, out, "teacher", t, ("teachers", i))
+        strategy = _resolve(registry, out, "strategy", t.strategy, ("teachers", i, "strategy"))
+        if teacher is not None and strategy is not None:
+            p.teachers.append(TeacherSlot(t.id, teacher, strategy))
+    p.filters = [f for i, s in enumerate(spec.filters) if (f := _resolve(registry, out, "filter", s, ("filters", i)))]
+    p.selector = _resolve(registry, out, "selector", spec.selector, ("selector",))
+    p.student = _resolve(registry, out, "student", spec.student, ("student",))
+    p.loss = _resolve(registry, out, "loss", spec.loss, ("loss",))
+    p.trainer = _resolve(registry, out, "trainer", spec.trainer, ("trainer",))
+    p.metrics = [m for i, s in enumerate(spec.metrics) if (m := _resolve(registry, out, "metric", s, ("metrics", i)))]
+    p.callbacks = [c for i, s in enumerate(spec.callbacks) if (c := _resolve(registry, out, "callback", s, ("callbacks", i)))]
+    _cross_checks(p, out)
+    if out.problems:
+        raise ConfigError(out.problems, source)
+    return p
+

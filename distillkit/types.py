@@ -1,0 +1,119 @@
+"""Shared data types passed between components. Plain dataclasses: no torch here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Example:
+    """One task item.
+
+    ``answer`` is the gold answer in the task's canonical form (for multiple choice, the
+    choice TEXT, as TinyLLM trains on it). ``rationale`` is a gold/human explanation when the
+    data has one (a ``dataset`` teacher can serve it).
+    """
+
+    id: str
+    question: str
+    answer: str
+    choices: tuple[str, ...] = ()
+    rationale: str | None = None
+    context: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass
+class Splits:
+    train: list[Example]
+    validation: list[Example]
+    test: list[Example]
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
+
+
+@dataclass
+class Generation:
+    """What a teacher backend returns for one prompt."""
+
+    text: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost: float | None = None  # in the currency of the configured prices
+    finish_reason: str | None = None  # "stop", "length", ...
+
+
+@dataclass(frozen=True)
+class ParsedRationale:
+    """A strategy's reading of a raw teacher output."""
+
+    rationale: str | None
+    answer: str | None
+    error: str | None = None  # set when parsing failed: the reason, never an empty rationale
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and bool(self.rationale)
+
+
+@dataclass
+class Annotation:
+    """One teacher's answer for one example, as the annotation engine records it.
+
+    ``status`` is "ok", "parse_error", "filtered" or "failed"; ``reason`` says why when not ok.
+    """
+
+    example_id: str
+    teacher_id: str
+    prompt: str
+    raw: str | None
+    rationale: str | None
+    answer: str | None
+    status: str
+    reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost: float | None = None
+    latency_s: float | None = None
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class View:
+    """One (prompt -> target) training sequence made from an example.
+
+    ``component`` names the loss component it feeds (e.g. "answer", "rationale:llama");
+    its weight comes from the loss. The trainer computes token-mean cross entropy over the
+    target tokens of each view, in one forward pass for all views of a batch.
+    """
+
+    example_id: str
+    prompt: str
+    target: str
+    component: str
+    weight: float = 1.0
+
+
+@dataclass
+class Selection:
+    """An example a selector picked, with its score and why (shown in the run report)."""
+
+    example: Example
+    score: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MetricResult:
+    name: str
+    value: float
+    n: int
+    ci_low: float | None = None
+    ci_high: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
