@@ -34,6 +34,22 @@ class Splits:
         return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
 
 
+@dataclass(frozen=True)
+class TeacherRequest:
+    """One prompt for a teacher, with the example it is about.
+
+    Text-in/text-out teachers read only ``prompt``. Programmatic teachers (oracles, solvers,
+    a dataset's own explanations) may read ``example`` too; ``purpose`` is "rationale" or
+    "revision" (then ``student_explanation`` holds the student's reasoning being revised).
+    Only ``prompt`` and the teacher's identity form the cache key.
+    """
+
+    prompt: str
+    example: Example
+    purpose: str = "rationale"
+    student_explanation: str | None = None
+
+
 @dataclass
 class Generation:
     """What a teacher backend returns for one prompt."""

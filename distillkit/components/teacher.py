@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from distillkit.components.base import Component, ComponentOptions
-from distillkit.types import Generation
+from distillkit.types import Generation, TeacherRequest
 
 GENERATE = "generate"
 SCORE = "score"  # can return per-token logprobs of a given continuation (for logit losses)
@@ -30,7 +30,8 @@ ENGINE_FIELDS = frozenset(TeacherOptions.model_fields)
 class Teacher(Component):
     """A teacher backend.
 
-    The smallest teacher overrides ``generate_one(prompt) -> str``. The annotation engine gives
+    The smallest teacher overrides ``generate_one(prompt) -> str``; programmatic teachers that
+    need the example itself override ``generate_request(request)`` instead. The annotation engine gives
     every teacher batching, concurrency, caching, retries (raise
     ``distillkit.errors.TransientTeacherError`` for a failure worth retrying) and progress.
 
@@ -66,9 +67,13 @@ class Teacher(Component):
     def generate_one(self, prompt: str) -> str | Generation:
         raise NotImplementedError(f"teacher {self.name!r} implements neither generate_one nor generate_batch")
 
-    def generate_batch(self, prompts: list[str]) -> list[Generation]:
+    def generate_request(self, request: TeacherRequest) -> str | Generation:
+        return self.generate_one(request.prompt)
+
+    def generate_batch(self, requests: list[TeacherRequest]) -> list[Generation]:
+        """One Generation per request, in order. Raise TransientTeacherError to have the batch retried."""
         out = []
-        for prompt in prompts:
-            result = self.generate_one(prompt)
+        for request in requests:
+            result = self.generate_request(request)
             out.append(result if isinstance(result, Generation) else Generation(text=result))
         return out
