@@ -11,8 +11,9 @@ from distillkit.components.base import Component
 class StudentModel(Component):
     """Wraps a trainable model and its tokenizer.
 
-    ``load()`` returns ``(model, tokenizer)`` and may be called again to reinitialise (ELAD's
-    "train from scratch each round"). ``generate`` runs batched inference for evaluation and for
+    ``load(path=None)`` loads from the configured source (or from ``path``, a folder ``save``
+    wrote), keeps the result as ``self.model`` / ``self.tokenizer`` and returns it; it may be
+    called again to reinitialise (ELAD's "train from scratch each round") or to resume. ``generate`` runs batched inference for evaluation and for
     selectors that query the student. ``save`` writes a folder ``from_pretrained`` loads.
     ``is_encoder_decoder`` tells the trainer how to lay out prompt and target.
     """
@@ -21,7 +22,10 @@ class StudentModel(Component):
     hook = "register_student_models"
     is_encoder_decoder: bool = False
 
-    def load(self) -> tuple[Any, Any]:
+    model: Any = None
+    tokenizer: Any = None
+
+    def load(self, path: Path | None = None) -> tuple[Any, Any]:
         raise NotImplementedError
 
     def generate(
