@@ -59,6 +59,7 @@ class Registry:
 
 def _collect(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo]) -> dict[str, dict[str, Entry]]:
     entries: dict[str, dict[str, Entry]] = {b.kind: {} for b in BASES}
+    trace = pm.trace.root.get("registry")  # prints only when DISTILLKIT_TRACE_PLUGINS is set
     for base in BASES:
         for impl in getattr(pm.hook, base.hook).get_hookimpls():
             plugin = impl.plugin_name
@@ -80,6 +81,7 @@ def _collect(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo]) -> dict[s
                         f"with DISTILLKIT_DISABLE_PLUGINS."
                     )
                 entries[_base.kind][cls.name] = Entry(cls, _plugin)
+                trace(f"{_plugin}: {_base.hook} -> {_base.kind} {cls.name!r}")
                 if _plugin in plugins:
                     plugins[_plugin].registers.setdefault(_base.kind, []).append(cls.name)
 

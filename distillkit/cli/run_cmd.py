@@ -18,7 +18,7 @@ from distillkit.errors import ConfigError
 @handle_errors
 def run(config: str, overrides: tuple[str, ...], plugins: tuple[str, ...], output_dir: str | None) -> None:
     """Run the pipeline in CONFIG. Rerunning an interrupted run resumes it."""
-    from distillkit.runner import run_pipeline
+    from distillkit.run.runner import run_pipeline
 
     registry = registry_for(plugins)
     extra = [f"output_dir={output_dir}"] if output_dir else []

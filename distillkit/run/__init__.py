@@ -1,0 +1,1 @@
+"""The pipeline runner and what it writes into a run folder."""

@@ -1,0 +1,65 @@
+"""End of a run: score the teachers, save the student with its model card, write metrics and the report."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from typing import TYPE_CHECKING, Any
+
+from distillkit.components import StrategyContext
+from distillkit.run.evaluation import score
+from distillkit.run.model_card import model_card
+from distillkit.run.outputs import write_json
+from distillkit.run.report import write_report
+
+if TYPE_CHECKING:
+    from distillkit.registry import Registry
+    from distillkit.run.runner import _Run
+
+
+def _teacher_scores(run: _Run, registry: Registry) -> dict[str, Any]:
+    """Each teacher answering the test items itself (never with the gold answer in its prompt)."""
+    p, test = run.p, run.split("test")
+    out: dict[str, Any] = {}
+    for slot in p.teachers:
+        strategy = slot.strategy
+        if strategy.uses_gold_answer or strategy.needs_student_explanations:
+            strategy = registry.create("strategy", "cot")
+        strategy.prepare(StrategyContext(p.task, run.splits.train, p.spec.seed))
+        try:
+            result = run.engine.annotate(teacher_id=slot.id, teacher=slot.teacher, strategy=strategy,
+                                         examples=test, task=p.task, filters=[])
+        finally:
+            slot.teacher.close()
+        out[slot.id] = score(p.metrics, p.task, test, [a.raw for a in result.annotations]) | {
+            "strategy": strategy.name, "calls": result.stats.calls}
+    return out
+
+
+def _examples(run: _Run, per_teacher: int = 2) -> list[dict[str, Any]]:
+    shown: list[dict[str, Any]] = []
+    by_id = {e.id: e for e in run.splits.train}
+    for slot in run.p.teachers:
+        picked = [(i, a[slot.id]) for i, a in run.labeled.items() if slot.id in a and a[slot.id].ok][:per_teacher]
+        for ex_id, ann in picked:
+            shown.append({"teacher": slot.id, "question": run.p.task.student_input(by_id[ex_id]),
+                          "gold": by_id[ex_id].answer, "rationale": ann.rationale, "answer": ann.answer})
+    return shown
+
+
+def finish_run(run: _Run, registry: Registry) -> None:
+    p, state = run.p, run.state
+    teachers = _teacher_scores(run, registry) if p.spec.evaluation.teachers and p.teachers else {}
+    command = " ".join(shlex.quote(a) for a in ["distillkit", *sys.argv[1:]]) if sys.argv else "distillkit run ..."
+    student_dir = run.dir / "student"
+    p.student.save(student_dir)
+    (student_dir / "README.md").write_text(model_card(p, state.final, state.baseline, command), encoding="utf-8")
+    metrics = {
+        "baseline_test": state.baseline, "final": state.final, "teachers_test": teachers,
+        "rounds": [{k: v for k, v in r.items() if k != "train"} | {"train_steps": r["train"]["steps"],
+                   "peak_rss_mb": r["train"]["peak_rss_mb"]} for r in state.rounds],
+        "teacher_calls": state.teacher_calls, "cost": state.cost,
+    }
+    write_json(run.dir / "metrics.json", metrics)
+    write_report(run.dir, p, state, teachers, _examples(run), command)
+    run.events("run_end", {"run_dir": str(run.dir), "teacher_calls": state.teacher_calls})

@@ -1,0 +1,39 @@
+"""Files every run writes beside its outputs: the resolved config and the plugin versions."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from distillkit import __version__
+from distillkit.config.pipeline import ResolvedPipeline
+from distillkit.registry import Registry
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def plugin_versions(registry: Registry) -> dict[str, Any]:
+    return {
+        "distillkit": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "plugins": {
+            name: {"distribution": i.distribution, "version": i.version, "module": i.module, "source": i.source}
+            for name, i in sorted(registry.plugins.items())
+        },
+    }
+
+
+def write_run_header(run_dir: Path, pipeline: ResolvedPipeline, registry: Registry, config_path: str | None) -> None:
+    """Resolved config (every default filled in) and plugin versions; safe to share (no secrets)."""
+    resolved = pipeline.resolved_config()
+    header = f"# resolved from {config_path or '<python>'} by distillkit {__version__}\n"
+    (run_dir / "config.resolved.yaml").write_text(header + yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8")
+    write_json(run_dir / "versions.json", plugin_versions(registry))
