@@ -29,6 +29,8 @@ class _Collector:
 
     def add(self, path: tuple, message: str, hint: str | None = None) -> None:
         line, col = position(self.positions, path)
+        if path and self.positions and path[:1] not in self.positions:
+            message += f" (from the default `{path[0]}` section; set it explicitly to change it)"
         self.problems.append(Problem(dotted(path), message, line, col, hint))
 
     def pydantic(self, base: tuple, exc: ValidationError, model: type[BaseModel]) -> None:

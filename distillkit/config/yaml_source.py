@@ -66,8 +66,8 @@ def dotted(path: Path_) -> str:
 
 
 def position(positions: Positions, path: Path_) -> tuple[int | None, int | None]:
-    """Position of ``path``, or of its nearest ancestor present in the file."""
-    for n in range(len(path), -1, -1):
+    """Position of ``path``, or of its nearest ancestor present in the file (None for defaults)."""
+    for n in range(len(path), 0, -1):
         if path[:n] in positions:
             return positions[path[:n]]
     return None, None
