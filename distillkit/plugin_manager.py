@@ -62,13 +62,15 @@ def _import_plugin(spec: str) -> ModuleType:
             module_spec.loader.exec_module(module)
         except Exception as exc:
             del sys.modules[mod_name]
-            raise PluginError(f"--plugin {spec} failed to import: {type(exc).__name__}: {exc}") from exc
+            raise PluginError(f"--plugin {spec} failed to import: {type(exc).__name__}: {exc}. "
+                              f"Fix that module, or leave out --plugin {spec}.") from exc
         return module
     try:
         return importlib.import_module(spec)
     except Exception as exc:
         raise PluginError(
-            f"--plugin {spec} failed to import: {type(exc).__name__}: {exc}",
+            f"--plugin {spec} failed to import: {type(exc).__name__}: {exc}. Check the module name "
+            f"(it must be importable from the current Python path) or pass a .py file path."
         ) from exc
 
 
@@ -110,7 +112,7 @@ def _where(info: PluginInfo | None) -> str:
 def _disable_hint(name: str, info: PluginInfo | None) -> str:
     if info is not None and info.source == "entry point":
         return f" Disable it with {ENV_BLOCK}={name} or uninstall {info.distribution}."
-    return ""
+    return " Fix the hook name, or leave out that --plugin."
 
 
 def load_plugins(
