@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,6 +24,8 @@ class SelectionContext:
     rng: random.Random
     student: StudentModel | None = None  # set only when the selector declares STUDENT in ``needs``
     run_dir: Any = None
+    # the prompt the student answers at inference (the loss's), so selectors query it as it was trained
+    inference_prompt: Callable[[Example], str] | None = None
 
 
 class SampleSelector(Component):

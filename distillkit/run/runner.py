@@ -106,7 +106,7 @@ def _select(run: _Run, r: int, pool: list[Example], k: int | None, rdir: Path) -
     sel = run.p.selector
     student = run.p.student if STUDENT in sel.needs else None
     ctx = SelectionContext(round=r, task=run.p.task, rng=random.Random(run.p.spec.seed * 1000 + r), student=student,
-                           run_dir=rdir)
+                           run_dir=rdir, inference_prompt=lambda e: run.p.loss.inference_prompt(e, run.p.task))
     selections = sel.select(pool, k, ctx)[: k if k is not None else None]
     save_selection(rdir / "selected.jsonl", selections)
     return selections
