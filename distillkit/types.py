@@ -94,6 +94,7 @@ class Annotation:
     cost: float | None = None
     latency_s: float | None = None
     cached: bool = False
+    finish_reason: str | None = None  # the backend's ("stop", "length"...): filters spot truncation
 
     @property
     def ok(self) -> bool:

@@ -1,4 +1,5 @@
-"""Built-in basics: the select-everything selector, accuracy, console logging."""
+"""Built-in basics: the select-everything selector, the dataset teacher, chain-of-thought strategies,
+rationale filters."""
 
 from distillkit import hookimpl
 
@@ -8,3 +9,27 @@ def register_sample_selectors(register):
     from distillkit_plugins.basic.select_all import SelectAll
 
     register(SelectAll)
+
+
+@hookimpl
+def register_teacher_backends(register):
+    from distillkit_plugins.basic.dataset_teacher import DatasetTeacher
+
+    register(DatasetTeacher)
+
+
+@hookimpl
+def register_rationale_strategies(register):
+    from distillkit_plugins.basic.cot_strategy import CoTStrategy
+    from distillkit_plugins.basic.teacher_forcing_strategy import TeacherForcingCoT
+
+    register(CoTStrategy)
+    register(TeacherForcingCoT)
+
+
+@hookimpl
+def register_rationale_filters(register):
+    from distillkit_plugins.basic.rationale_filters import AnswerMatchesGold, MinLength, NonEmpty, NotTruncated
+
+    for cls in (AnswerMatchesGold, NonEmpty, NotTruncated, MinLength):
+        register(cls)

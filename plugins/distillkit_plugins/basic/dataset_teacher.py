@@ -1,0 +1,82 @@
+"""The ``dataset`` teacher: rationales produced elsewhere, or a dataset's own explanations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from distillkit.components import Teacher, TeacherOptions
+from distillkit.errors import DataError, TeacherError
+from distillkit.types import Generation, TeacherRequest
+
+
+class DatasetTeacher(Teacher):
+    """Serves precomputed rationales from a JSONL/parquet file, or each example's own gold rationale.
+
+    With ``path`` unset, the teacher's answer is ``Example.rationale`` (a dataset's human
+    explanations used as a teacher). With ``path``, rows are matched on ``id_column``; a
+    ``distillkit cache export`` file works as is (use ``text_column: raw`` to re-parse the
+    full teacher output, ``teacher_id`` to pick one teacher of several). An example with no
+    row, or a null value, fails with reason "missing" (never an empty rationale). Answers are
+    not cached: they cost nothing and the file is the source of truth.
+    """
+
+    name = "dataset"
+    cache_answers = False
+
+    class Options(TeacherOptions):
+        path: str | None = Field(None, description="JSONL or parquet file of rationales; unset: the examples' own "
+                                                   "`rationale` field.")
+        text_column: str = Field("rationale", min_length=1, description="Column holding the teacher text.")
+        id_column: str = Field("example_id", min_length=1, description="Column holding the example id.")
+        answer_column: str | None = Field(
+            None, description='Column with the final answer; appended as "So the answer is <answer>." when set.')
+        teacher_id: str | None = Field(None, description="Keep only rows whose `teacher_id` column equals this "
+                                                         "(cache exports hold several teachers).")
+
+    def __init__(self, options=None, **kwargs):
+        super().__init__(options, **kwargs)
+        self._rows: dict[str, dict] | None = None
+
+    def setup(self) -> None:
+        if self.options.path is not None and self._rows is None:
+            self._rows = self._load(Path(self.options.path))
+
+    def close(self) -> None:
+        self._rows = None
+
+    def _load(self, path: Path) -> dict[str, dict]:
+        from distillkit.annotation.records import read_records
+
+        opts = self.options
+        rows: dict[str, dict] = {}
+        for i, row in enumerate(read_records(path), 1):
+            if opts.teacher_id is not None and row.get("teacher_id") != opts.teacher_id:
+                continue
+            for col in (opts.id_column, opts.text_column):
+                if col not in row:
+                    raise DataError(f"{path}: row {i} has no column {col!r}; columns: {', '.join(sorted(row))}")
+            key = str(row[opts.id_column])
+            if key in rows:
+                hint = "; set teacher_id to pick one teacher" if "teacher_id" in row and opts.teacher_id is None else ""
+                raise DataError(f"{path}: row {i}: example id {key!r} appears twice{hint}")
+            rows[key] = row
+        return rows
+
+    def generate_request(self, request: TeacherRequest) -> Generation:
+        example = request.example
+        if self.options.path is None:
+            if example.rationale is None:
+                raise TeacherError(f"missing: example {example.id!r} has no rationale in the task's data")
+            return Generation(text=example.rationale)
+        if self._rows is None:
+            self.setup()
+        row = self._rows.get(example.id)
+        text = None if row is None else row.get(self.options.text_column)
+        if text is None:
+            raise TeacherError(f"missing: no {self.options.text_column!r} for example {example.id!r} in {self.options.path}")
+        answer = row.get(self.options.answer_column) if self.options.answer_column else None
+        if answer is not None:
+            text = f"{text}\nSo the answer is {answer}."
+        return Generation(text=str(text), finish_reason=row.get("finish_reason"))
