@@ -1,0 +1,1 @@
+"""The controllable synthetic arithmetic task and its programmatic teacher."""
