@@ -39,10 +39,11 @@ class FaultPlan:
     retry_after_s: float = 0.05
     hang_s: float = 1.0  # a "timeout" stalls this long (set it above the client's timeout)
     slow_s: float = 0.3  # a "slow" body takes this long to arrive
+    fail_first: int = 0  # the first attempts at every prompt always fault (tests of one fault kind)
 
     def pick(self, prompt_hash: str, attempt: int) -> str | None:
         rng = random.Random(f"{self.seed}:{prompt_hash}:{attempt}")
-        if rng.random() >= self.rate or not self.kinds:
+        if not self.kinds or (attempt >= self.fail_first and rng.random() >= self.rate):
             return None
         return rng.choice(self.kinds)
 
@@ -88,6 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         fake = self.server.fake
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with fake.lock:
+            fake.stats.requests += 1
         if fake.api_key is not None and self.headers.get("Authorization") != f"Bearer {fake.api_key}":
             self._json(401, {"error": {"message": "invalid api key"}})
             return
@@ -141,6 +144,7 @@ class FakeOpenAIServer:
         self.port = port
         self.lock = threading.Lock()
         self.stats = ServerStats()
+        self.payloads: list[dict] = []  # every request body, in arrival order
         self._http: FakeOpenAIServer._HTTP | None = None
         self._thread: threading.Thread | None = None
 
@@ -172,11 +176,11 @@ class FakeOpenAIServer:
     def serve(self, handler: _Handler, payload: dict, prompts: list[str], chat: bool) -> None:
         key = prompt_hash("\x00".join(prompts))
         with self.lock:
-            self.stats.requests += 1
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
             attempt = self.stats.attempts[key]
             self.stats.attempts[key] += 1
+            self.payloads.append(payload)
             if handler.headers.get("Authorization"):
                 self.stats.auth_headers.add(handler.headers["Authorization"])
         fault = self.faults.pick(key, attempt)

@@ -64,3 +64,14 @@ class ToyParityTask(Task):
 
     def load(self) -> Splits:
         return Splits(toy_examples(self.n, with_rationale=True), toy_examples(5, start=self.n, prefix="v"), [])
+
+
+def prepared_strategy(registry, name: str = "cot", *, seed: int = 0, train: list[Example] | None = None,
+                      task: Task | None = None, **options):
+    """A strategy from ``registry``, prepared on the toy task (solved training examples included)."""
+    from distillkit.components import StrategyContext
+
+    strategy = registry.create("strategy", name, **options)
+    pool = train if train is not None else toy_examples(20, start=1000, with_rationale=True, prefix="t")
+    strategy.prepare(StrategyContext(task or ToyParityTask(), pool, seed))
+    return strategy

@@ -7,7 +7,7 @@ import sys
 import click
 
 from distillkit import __version__
-from distillkit.cli import inspect_cmd, run_cmd
+from distillkit.cli import cache_cmd, inspect_cmd, run_cmd
 from distillkit.errors import DistillkitError
 
 
@@ -21,7 +21,7 @@ def cli(ctx: click.Context, traceback: bool) -> None:
     ctx.obj["traceback"] = traceback
 
 
-for module in (run_cmd, inspect_cmd):
+for module in (run_cmd, inspect_cmd, cache_cmd):
     module.add_to(cli)
 
 
