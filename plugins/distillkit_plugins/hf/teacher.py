@@ -1,0 +1,97 @@
+"""The ``hf`` teacher: a local Hugging Face model generating rationales in true batches."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from distillkit.components import Teacher, TeacherOptions
+from distillkit.components.teacher import GENERATE, SCORE
+from distillkit.types import Generation, TeacherRequest
+from distillkit_plugins.hf.options import ModelSourceOptions
+
+
+class HFTeacher(Teacher):
+    """Local Hugging Face causal/seq2seq LM teacher (hub id, folder, GGUF); batched, can score tokens.
+
+    ``setup()`` loads the model (bf16 on a GPU, fp32 on CPU unless ``dtype`` says otherwise);
+    ``close()`` frees it so a student can train in the same process. Prompts are wrapped in the
+    model's chat template when it has one (``chat_template: auto``). ``score`` returns token
+    log-probabilities of given continuations for logit distillation.
+    """
+
+    name = "hf"
+    capabilities: ClassVar[frozenset[str]] = frozenset({GENERATE, SCORE})
+
+    class Options(TeacherOptions, ModelSourceOptions):
+        model: str = Field(..., description="Hub id, local folder, or builtin:smollm2-135m-instruct.")
+        batch_size: int = Field(16, ge=1, description="Prompts generated together in one batch.")
+        device: str = Field("auto", description="auto (cuda if available, else cpu), cpu, cuda, cuda:1, ...")
+        chat_template: Literal["auto", "on", "off"] = Field(
+            "auto", description="Wrap prompts in the chat template: auto = when the tokenizer has one.",
+        )
+        max_new_tokens: int = Field(256, ge=1, description="Most tokens generated per prompt.")
+        temperature: float = Field(0.0, ge=0, description="Sampling temperature; 0 = greedy.")
+        top_p: float = Field(1.0, gt=0, le=1, description="Nucleus sampling mass (when sampling).")
+        do_sample: bool | None = Field(None, description="Sample instead of greedy; default: temperature > 0.")
+        seed: int = Field(0, description="Seed of sampling (fixed per batch, so reruns give the same text).")
+
+        @model_validator(mode="after")
+        def _sampling(self):
+            if self.do_sample and self.temperature == 0:
+                raise ValueError("do_sample: true needs temperature > 0")
+            return self
+
+    model: Any = None
+    tokenizer: Any = None
+
+    def setup(self) -> None:
+        from distillkit_plugins.hf.loading import load_pretrained, pick_device
+
+        if self.model is None:
+            self.model, self.tokenizer = load_pretrained(self.options, device=pick_device(self.options.device))
+
+    def close(self) -> None:
+        from distillkit_plugins.hf.loading import release
+
+        release(self.model)
+        self.model = self.tokenizer = None
+
+    def _use_chat(self) -> bool:
+        mode = self.options.chat_template
+        has = bool(getattr(self.tokenizer, "chat_template", None))
+        if mode == "on" and not has:
+            from distillkit.errors import TeacherError
+
+            raise TeacherError(f"hf teacher {self.options.model!r}: chat_template: on, but the tokenizer has none")
+        return has if mode == "auto" else mode == "on"
+
+    def _prompts(self, prompts: list[str]) -> list[str]:
+        from distillkit_plugins.hf.generation import chat_prompt
+
+        return [chat_prompt(self.tokenizer, p) for p in prompts] if self._use_chat() else list(prompts)
+
+    def generate_batch(self, requests: list[TeacherRequest]) -> list[Generation]:
+        from distillkit_plugins.hf.generation import generate
+
+        self.setup()
+        opts = self.options
+        sample = opts.do_sample if opts.do_sample is not None else opts.temperature > 0
+        out = generate(self.model, self.tokenizer, self._prompts([r.prompt for r in requests]),
+                       max_new_tokens=opts.max_new_tokens, temperature=opts.temperature if sample else 0.0,
+                       top_p=opts.top_p, seed=opts.seed, batch_size=opts.batch_size,
+                       add_special_tokens=not self._use_chat())
+        return [Generation(text=c.text, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
+                           finish_reason=c.finish_reason) for (c,) in out]
+
+    def score(self, prompts: list[str], continuations: list[str], *, top_k: int = 20) -> list[Any]:
+        """``TokenScores`` of each continuation after its prompt (chat-wrapped like generation)."""
+        from distillkit_plugins.hf.scoring import score
+
+        self.setup()
+        chat = self._use_chat()
+        prompt_ids = self.tokenizer(self._prompts(prompts), add_special_tokens=not chat)["input_ids"]
+        target_ids = self.tokenizer(list(continuations), add_special_tokens=False)["input_ids"]
+        return score(self.model, self.tokenizer, prompt_ids, target_ids, top_k=top_k,
+                     batch_size=self.options.batch_size)

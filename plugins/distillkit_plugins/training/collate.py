@@ -1,0 +1,137 @@
+"""Lay the views of one micro-batch out as tensors for ONE forward pass.
+
+Three layouts, all scoring only target tokens:
+
+- ``pack`` (decoder-only): views are bin-packed into rows of at most ``row_length`` tokens;
+  position ids restart at every view, which transformers turns into a block-diagonal causal
+  mask (no attention across views), so almost no compute goes to padding.
+- ``pad`` (decoder-only): one row per view, right-padded to the longest view of the batch.
+- ``seq2seq``: prompts are the encoder input, targets the decoder labels, both padded.
+
+``keep`` marks the positions whose logits predict a target token; ``labels`` and
+``token_view`` list those tokens and their view in row-major order (the order in which
+``logits[keep]`` comes out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import torch
+
+from distillkit_plugins.training.encode import EncodedView
+
+LAYOUTS = ("pack", "pad", "seq2seq")
+
+
+@dataclass
+class Batch:
+    input_ids: torch.Tensor  # [rows, length]
+    keep: torch.Tensor  # bool [rows, length] (seq2seq: over the decoder positions)
+    labels: torch.Tensor  # [n_scored]
+    token_view: torch.Tensor  # [n_scored] view index of each scored token
+    view_component: torch.Tensor  # [n_views]
+    view_weight: torch.Tensor  # [n_views]
+    real_tokens: int  # prompt + target tokens, padding excluded
+    position_ids: torch.Tensor | None = None
+    attention_mask: torch.Tensor | None = None
+    decoder_input_ids: torch.Tensor | None = None
+
+    def to(self, device: torch.device) -> Batch:
+        moved = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name, value in moved.items():
+            if isinstance(value, torch.Tensor):
+                moved[name] = value.to(device, non_blocking=True)
+        return Batch(**moved)
+
+
+def pack_rows(lengths: list[int], capacity: int) -> list[list[int]]:
+    """First-fit decreasing: indices grouped into rows whose lengths sum to at most ``capacity``."""
+    rows: list[list[int]] = []
+    fill: list[int] = []
+    for i in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
+        row = next((r for r, f in enumerate(fill) if f + lengths[i] <= capacity), None)
+        if row is None:
+            rows.append([])
+            fill.append(0)
+            row = len(rows) - 1
+        rows[row].append(i)
+        fill[row] += lengths[i]
+    return rows
+
+
+def _scored(view: EncodedView, offset: int) -> tuple[range, list[int]]:
+    """Positions whose logits predict the view's target tokens, and those tokens."""
+    first = max(len(view.prompt), 1)  # with an empty prompt, the first target token has no predictor
+    return range(offset + first - 1, offset + view.length - 1), (view.prompt + view.target)[first:]
+
+
+def _decoder_only(views: list[EncodedView], rows: list[list[int]], pad_id: int, packed: bool) -> Batch:
+    width = max(sum(views[i].length for i in row) for row in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    pos = torch.zeros((len(rows), width), dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    keep = torch.zeros((len(rows), width), dtype=torch.bool)
+    labels: list[int] = []
+    token_view: list[int] = []
+    for r, row in enumerate(rows):
+        offset = 0
+        for i in row:
+            v = views[i]
+            ids[r, offset:offset + v.length] = torch.tensor(v.prompt + v.target)
+            pos[r, offset:offset + v.length] = torch.arange(v.length)
+            mask[r, offset:offset + v.length] = 1
+            where, tokens = _scored(v, offset)
+            keep[r, where.start:where.stop] = True
+            labels += tokens
+            token_view += [i] * len(tokens)
+            offset += v.length
+        pos[r, offset:] = torch.arange(width - offset)  # padding: its own segment, never scored
+    return Batch(
+        input_ids=ids, keep=keep, labels=torch.tensor(labels, dtype=torch.long),
+        token_view=torch.tensor(token_view, dtype=torch.long), **_view_info(views),
+        position_ids=pos if packed else None, attention_mask=None if packed else mask,
+    )
+
+
+def _seq2seq(views: list[EncodedView], pad_id: int, decoder_start_id: int) -> Batch:
+    n = len(views)
+    src = max(len(v.prompt) for v in views)
+    tgt = max(len(v.target) for v in views)
+    ids = torch.full((n, src), pad_id, dtype=torch.long)
+    mask = torch.zeros((n, src), dtype=torch.long)
+    label_grid = torch.full((n, tgt), pad_id, dtype=torch.long)
+    keep = torch.zeros((n, tgt), dtype=torch.bool)
+    for i, v in enumerate(views):
+        ids[i, :len(v.prompt)] = torch.tensor(v.prompt)
+        mask[i, :len(v.prompt)] = 1
+        label_grid[i, :len(v.target)] = torch.tensor(v.target)
+        keep[i, :len(v.target)] = True
+    return Batch(
+        input_ids=ids, keep=keep, labels=label_grid[keep],
+        token_view=torch.arange(n).unsqueeze(1).expand(n, tgt)[keep], **_view_info(views),
+        attention_mask=mask,
+        # teacher forcing: the decoder sees the start token, then the labels shifted right by one
+        decoder_input_ids=torch.cat([torch.full((n, 1), decoder_start_id), label_grid[:, :-1]], dim=1),
+    )
+
+
+def _view_info(views: list[EncodedView]) -> dict:
+    return {
+        "view_component": torch.tensor([v.component for v in views], dtype=torch.long),
+        "view_weight": torch.tensor([v.weight for v in views], dtype=torch.float32),
+        "real_tokens": sum(v.length for v in views),
+    }
+
+
+def collate(views: list[EncodedView], *, layout: str, pad_id: int, row_length: int,
+            decoder_start_id: int | None = None) -> Batch:
+    """One ``Batch`` holding every view in ``views``; see the module docstring for the layouts."""
+    if layout == "seq2seq":
+        return _seq2seq(views, pad_id, pad_id if decoder_start_id is None else decoder_start_id)
+    if layout == "pack":
+        rows = pack_rows([v.length for v in views], max(row_length, max(v.length for v in views)))
+        return _decoder_only(views, rows, pad_id, packed=True)
+    if layout == "pad":
+        return _decoder_only(views, [[i] for i in range(len(views))], pad_id, packed=False)
+    raise ValueError(f"unknown layout {layout!r}; expected one of {LAYOUTS}")

@@ -1,0 +1,91 @@
+"""Per-view token-mean cross entropy from one forward pass, reduced to one mean per loss component.
+
+``component_means`` is the contract every text-level loss relies on: each view contributes
+the mean CE over its own target tokens (so a long rationale does not outweigh a short answer
+by its length), views are averaged per ``View.component`` (weighted by ``View.weight``), and
+the loss's ``combine`` weighs the components. A view or component with no scored token is
+absent rather than NaN.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from distillkit_plugins.training.collate import Batch
+
+
+def accepts_logits_to_keep(model: Any) -> bool:
+    """Whether the causal LM can compute logits only at chosen positions (saves the LM head on prompts)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "logits_to_keep" in inspect.signature(base.forward).parameters
+
+
+def scored_logits(model: Any, batch: Batch, *, keep_supported: bool) -> torch.Tensor:
+    """Logits at the scored positions only, ``[n_scored, vocab]``, in ``batch.labels`` order."""
+    if batch.decoder_input_ids is not None:
+        out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
+                    decoder_input_ids=batch.decoder_input_ids, use_cache=False)
+        return out.logits[batch.keep]
+    kwargs = {"input_ids": batch.input_ids, "position_ids": batch.position_ids,
+              "attention_mask": batch.attention_mask, "use_cache": False}
+    if keep_supported:
+        kwargs["logits_to_keep"] = batch.keep
+    logits = model(**kwargs).logits
+    return logits if logits.dim() == 2 else logits[batch.keep]
+
+
+def view_means(logits: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean CE per view, scored tokens per view), both ``[n_views]``."""
+    n_views = batch.view_component.numel()
+    ce = F.cross_entropy(logits.float(), batch.labels, reduction="none")
+    sums = torch.zeros(n_views, device=ce.device, dtype=ce.dtype).index_add(0, batch.token_view, ce)
+    counts = torch.bincount(batch.token_view, minlength=n_views).to(ce.dtype)
+    return sums / counts.clamp(min=1), counts
+
+
+def component_means(view_mean: torch.Tensor, view_tokens: torch.Tensor, batch: Batch,
+                    n_components: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(weighted mean of view means per component ``[C]``, whether the component is present ``[C]``)."""
+    weight = batch.view_weight.to(view_mean.device) * (view_tokens > 0)
+    comp = batch.view_component.to(view_mean.device)
+    num = torch.zeros(n_components, device=view_mean.device, dtype=view_mean.dtype).index_add(
+        0, comp, weight * view_mean)
+    den = torch.zeros(n_components, device=view_mean.device, dtype=view_mean.dtype).index_add(0, comp, weight)
+    return num / den.clamp(min=torch.finfo(den.dtype).tiny), den > 0
+
+
+def batch_loss(loss: Any, components: list[str], means: torch.Tensor, present: torch.Tensor,
+               anchor: torch.Tensor) -> torch.Tensor:
+    """The loss's total over the present components; 0 (still in the graph) when none is present."""
+    total = loss.combine({name: means[i] for i, name in enumerate(components) if present[i]})
+    return total if total is not None else anchor.sum() * 0.0
+
+
+@torch.no_grad()
+def packing_is_exact(model: Any, *, keep_supported: bool) -> bool:
+    """Whether ``model`` keeps packed views apart: per-view losses packed == padded, on two short views.
+
+    Packing relies on the model turning restarting position ids into a block-diagonal mask;
+    a model that ignores them would silently let views attend to each other.
+    """
+    from distillkit_plugins.training.collate import collate
+    from distillkit_plugins.training.encode import EncodedView
+
+    vocab = model.config.vocab_size
+    gen = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, vocab, (19,), generator=gen).tolist()
+    views = [EncodedView(ids[:5], ids[5:8], 0, 1.0), EncodedView(ids[8:12], ids[12:19], 0, 1.0)]
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        losses = [view_means(scored_logits(model, b.to(device), keep_supported=keep_supported), b.to(device))[0]
+                  for b in (collate(views, layout=layout, pad_id=0, row_length=64) for layout in ("pack", "pad"))]
+    finally:
+        model.train(was_training)
+    tol = 1e-4 if next(model.parameters()).dtype == torch.float32 else 2e-2
+    return torch.allclose(losses[0], losses[1], rtol=tol, atol=tol)
