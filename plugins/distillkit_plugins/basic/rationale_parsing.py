@@ -14,11 +14,11 @@ import re
 from distillkit.components.answer_format import AnswerFormat
 from distillkit.types import Example, ParsedRationale
 
+# the start of a final-answer statement; the answer is the rest of that line
 _FINAL = re.compile(
-    r"(?:####[ \t]*(?P<hash>[^\n]+))"
-    r"|(?:(?:\b(?:so|therefore|thus|hence)\b[ \t,]*)?\bthe[ \t]+(?:final[ \t]+|correct[ \t]+)?answer[ \t]+is"
-    r"[ \t]*:?[ \t]*(?P<stated>[^\n]+))"
-    r"|(?:^[ \t]*(?:final[ \t]+)?answer[ \t]*:[ \t]*(?P<line>[^\n]+))",
+    r"####"
+    r"|(?:\b(?:so|therefore|thus|hence)\b[ \t,]*)?\bthe[ \t]+(?:final[ \t]+|correct[ \t]+)?answer[ \t]+is[ \t]*:?"
+    r"|^[ \t]*(?:final[ \t]+)?answer[ \t]*:",
     re.IGNORECASE | re.MULTILINE,
 )
 # a teacher that carries on writing the next few-shot item
@@ -53,7 +53,7 @@ def split_final_answer(text: str) -> tuple[str, str | None]:
         pass
     if last is None:
         return text.strip(), None
-    span = last.group("hash") or last.group("stated") or last.group("line") or ""
+    span = text[last.end():].split("\n", 1)[0]
     return text[:last.start()].strip(), _clean_answer(span)
 
 
