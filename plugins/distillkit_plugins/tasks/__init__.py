@@ -8,9 +8,13 @@ from distillkit import hookimpl
 
 @hookimpl
 def register_tasks(register):
+    from distillkit_plugins.tasks.loading.hf_dataset import HFDataset
+    from distillkit_plugins.tasks.offline.builtin_tasks import BUILTIN_TASKS
+    from distillkit_plugins.tasks.offline.reasoning_gym_task import ReasoningGym
     from distillkit_plugins.tasks.synthetic.task import SyntheticArithmetic
 
-    register(SyntheticArithmetic)
+    for task in (HFDataset, *BUILTIN_TASKS, ReasoningGym, SyntheticArithmetic):
+        register(task)
 
 
 @hookimpl
@@ -18,3 +22,10 @@ def register_teacher_backends(register):
     from distillkit_plugins.tasks.synthetic.solver import SyntheticSolver
 
     register(SyntheticSolver)
+
+
+@hookimpl
+def register_commands(cli):
+    from distillkit_plugins.tasks.data_cli import data
+
+    cli.add_command(data)

