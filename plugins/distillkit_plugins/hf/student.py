@@ -77,7 +77,7 @@ class HFStudent(StudentModel):
                 model = keep_layers(model, opts.keep_layers)
         if opts.lora is not None:
             model = apply_lora(model, opts.lora)
-        self.model, self.tokenizer = model, tok
+        self.model, self.tokenizer = model.eval(), tok  # the trainer switches to train mode itself
         self.is_encoder_decoder = bool(model.config.is_encoder_decoder)
         return model, tok
 

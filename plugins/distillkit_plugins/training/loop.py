@@ -64,13 +64,12 @@ class TrainingLoop:
         scheduler = get_scheduler(opts.lr_scheduler, optimizer, num_warmup_steps=opts.warmup_steps,
                                   num_training_steps=opts.max_steps)
         self.model, self.optimizer, self.scheduler = self.acc.prepare(student.model, optimizer, scheduler)
-        self.state: dict[str, Any] = {"step": 0, "history": [], "best": {}, "best_step": None,
-                                      "data": self.data.stats}
+        self.state: dict[str, Any] = {"step": 0, "history": [], "best": {}, "best_step": None}
+        self._pending = self._empty_pending()
         last = ckpt.latest_checkpoint(job.out_dir)
         if last is not None:
             self.state = ckpt.load_checkpoint(self.acc, last)
             log.info("resuming from %s (step %d)", last, self.state["step"])
-        self._pending = self._empty_pending()
 
     def _layout(self, student: Any) -> str:
         model = student.model
@@ -91,6 +90,10 @@ class TrainingLoop:
         opts, acc = self.opts, self.acc
         if opts.log_with:
             acc.init_trackers("distillkit", config=self._tracker_config())
+        if not self.state["history"]:  # a fresh run: say what the data became
+            stats = self.data.stats
+            self._record({"step": 0, "examples": len(self.data.groups), "views": stats["views"],
+                          "views_truncated": stats["truncated"], "views_dropped": stats["dropped"]})
         bar = tqdm(total=opts.max_steps, initial=self.state["step"], desc="train", dynamic_ncols=True,
                    disable=not (opts.progress and acc.is_main_process))
         with PeakRSS() as rss:
@@ -101,7 +104,7 @@ class TrainingLoop:
                 bar.update(1)
                 final = step == opts.max_steps
                 save = final or (opts.save_every is not None and step % opts.save_every == 0)
-                if save or final or step % opts.log_every == 0:  # a log row at every save: nothing pending in a checkpoint
+                if save or step % opts.log_every == 0:  # a row at every save: nothing pending in a checkpoint
                     row = self._log_row()
                     bar.set_postfix(loss=f"{row['loss']:.4f}", tok_s=f"{row['tokens_per_s']:.0f}")
                 if final or (opts.eval_every is not None and step % opts.eval_every == 0):
