@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import json
 import random
+import socket
 import threading
 import time
 from collections import Counter
@@ -73,6 +74,11 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like real servers
     server: FakeOpenAIServer._HTTP
 
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in separate writes: without this, Nagle + delayed ACK add ~40 ms
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format, *args) -> None:  # noqa: A002 - keep test output clean
         pass
 
@@ -110,6 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_bytes(status, json.dumps(obj).encode(), headers)
 
     def send_bytes(self, status: int, data: bytes, headers: dict | None = None) -> None:
+        """Send a whole response; raises OSError if the client is gone (``serve`` counts on it)."""
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -117,6 +124,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except OSError:  # a killed client mid-request: nothing to answer, nothing to report
+            self.close_connection = True
 
 
 def _prompts(payload: dict, chat: bool) -> list[str]:
