@@ -16,7 +16,7 @@ def assign_splits(
 
     Splits the source lacks are carved out of a pool: its train split when it has one, else its
     validation split, else its test split. The pool is shuffled with ``seed`` and cut by the
-    fractions (of the pool); train gets what remains, and a pool other than train keeps its own
+    fractions (of the pool), each part keeping source order; train gets what remains, and a pool other than train keeps its own
     share (``validation_fraction`` / ``test_fraction``) of itself. Splits the source has are
     never mixed with others, so an official test split stays held out.
     """
@@ -27,15 +27,15 @@ def assign_splits(
         return {s: list(present[s]) for s in SPLITS}
     pool_name = next(s for s in SPLITS if s in present)
     out = {s: list(rows) for s, rows in present.items() if s != pool_name}
-    pool = list(present[pool_name])
-    random.Random(f"split:{seed}").shuffle(pool)
-    n = len(pool)
+    rows = present[pool_name]
+    order = list(range(len(rows)))
+    random.Random(f"split:{seed}").shuffle(order)
     fractions = {"validation": validation_fraction, "test": test_fraction}
     for name in ("validation", "test"):
         if name in missing or name == pool_name:
-            take = round(fractions[name] * n)
-            out[name], pool = pool[:take], pool[take:]
-    out["train"] = pool  # the pool was train, or the source has no train split
+            take = round(fractions[name] * len(rows))
+            out[name], order = [rows[i] for i in sorted(order[:take])], order[take:]
+    out["train"] = [rows[i] for i in sorted(order)]  # the pool was train, or the source has no train split
     return {s: out[s] for s in SPLITS}
 
 
