@@ -95,6 +95,11 @@ def _calls_left(run: _Run) -> int | None:
     return None if cap is None else max(0, cap - run.state.teacher_calls)
 
 
+def _money_spent(run: _Run) -> bool:
+    cap = run.p.spec.rounds.max_cost
+    return cap is not None and run.state.cost >= cap
+
+
 def _select(run: _Run, r: int, pool: list[Example], k: int | None, rdir: Path) -> list[Selection]:
     by_id = {e.id: e for e in pool}
     saved = load_selection(rdir / "selected.jsonl", by_id)
@@ -165,7 +170,8 @@ def _round(run: _Run, r: int) -> bool:
     done = r < len(run.state.rounds)
     pool = [e for e in run.splits.train if e.id not in run.labeled]
     k = _budget(run, pool)
-    if not pool or k == 0 or _calls_left(run) == 0:
+    annotated = (rdir / "annotated.done").exists()  # paid for before a crash: finish it whatever the caps say
+    if not pool or k == 0 or (not annotated and (_calls_left(run) == 0 or _money_spent(run))):
         run.events("budget_spent", {"round": r, "labeled": len(run.labeled), "teacher_calls": run.state.teacher_calls})
         return False
     if not done:
@@ -179,6 +185,7 @@ def _round(run: _Run, r: int) -> bool:
         (rdir / "annotated.done").touch()
         run.state.teacher_calls += sum(s.get("calls", 0) for s in stats.values())
         run.state.cost += sum(s.get("cost") or 0.0 for s in stats.values())
+        run.save_state()  # paid calls count even if this round dies before it finishes
     else:
         wait_for(rdir / "annotated.done")
     run.events("annotated", {"round": r, "selected": len(selections), "teachers": stats})

@@ -25,3 +25,10 @@ def register_rationale_strategies(register):
     from distillkit_plugins.elad.revision import TeacherRevision
 
     register(TeacherRevision)
+
+
+@hookimpl
+def register_commands(cli):
+    from distillkit_plugins.elad.cli import elad_report
+
+    cli.add_command(elad_report)

@@ -94,7 +94,7 @@ def _line_at(text: str, pos: int) -> str:
 
 def without_verdict(reply: str, verdict: Verdict | None) -> str:
     """``reply`` without the line that carries its verdict (that line is not reasoning to learn)."""
-    if verdict is None or verdict.line is None:
-        return reply.strip()
+    if verdict is None or verdict.line is None:  # drop unreadable "Verdict:" lines all the same
+        return _VERDICT_LINE.sub("", reply).strip()
     head, _, tail = reply.rpartition(verdict.line)
     return (head + tail).strip()
