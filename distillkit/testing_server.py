@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from typing_extensions import Self
+
 from distillkit.annotation.toy_task import oracle_answer
 
 FAULT_KINDS = ("timeout", "429", "500", "malformed", "drop", "slow")
@@ -79,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         # headers and body go out in separate writes: without this, Nagle + delayed ACK add ~40 ms
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format, *args) -> None:  # noqa: A002 - keep test output clean
+    def log_message(self, format, *args) -> None:
         pass
 
     def do_GET(self) -> None:
@@ -179,7 +181,7 @@ class FakeOpenAIServer:
             self._http.server_close()
             self._http = None
 
-    def __enter__(self) -> FakeOpenAIServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc) -> None:

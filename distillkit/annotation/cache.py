@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from typing_extensions import Self
+
 from distillkit.errors import DataError
 
 SCHEMA_VERSION = 1
@@ -131,7 +133,7 @@ class TeacherCache:
                 self._conn.close()
                 self._conn = None
 
-    def __enter__(self) -> TeacherCache:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
