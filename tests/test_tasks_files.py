@@ -57,12 +57,13 @@ def test_folder_of_split_files_keeps_official_splits(registry, tmp_path):
 def test_csv_with_one_column_per_choice_and_letter_answers(registry, tmp_path):
     path = tmp_path / "piqa.csv"
     path.write_text("goal,sol1,sol2,label\nKeep soup warm,cover the pot,open the lid,a\nCool tea,add ice,add heat,A\n"
-                    "Dry hair,use a towel,use water,(b)\n")
+                    "Dry hair,use a towel,use water,(b)\nWarm hands,rub them,wet them,0\n")
     task = make(registry, tmp_path, path=str(path), answer_format="multiple_choice", validation_fraction=0.0,
                 test_fraction=0.0, columns={"question": "goal", "choices": ["sol1", "sol2"], "answer": "label"})
     train = task.load().train
     assert [(e.id, e.answer) for e in train] == [("train-1", "cover the pot"), ("train-2", "add ice"),
-                                                 ("train-3", "use water")]
+                                                 ("train-3", "use water"),
+                                                 ("train-4", "rub them")]
 
 
 def test_parquet_numeric_gsm8k_style_answers(registry, tmp_path):
@@ -174,7 +175,17 @@ def test_all_rows_bad_is_an_error_even_when_skipping(registry, tmp_path):
         make(registry, tmp_path, path=str(path), answer_format="yes_no", on_bad_row="skip").load()
 
 
+def test_data_files_without_path(registry, tmp_path):
+    train = write_jsonl(tmp_path / "a.jsonl", [{"question": f"Q{i}?", "answer": "yes"} for i in range(5)])
+    test = write_jsonl(tmp_path / "b.jsonl", [{"question": "T?", "answer": "no"}])
+    task = make(registry, tmp_path, data_files={"train": str(train), "test": str(test)}, answer_format="yes_no",
+                validation_fraction=0.2)
+    assert task.load().sizes() == {"train": 4, "validation": 1, "test": 1}
+
+
 def test_missing_file_and_config_mistakes(registry, tmp_path):
+    with pytest.raises(ValidationError, match="give path"):
+        make(registry, tmp_path, answer_format="yes_no")
     with pytest.raises(DataError, match="nope.jsonl: file or folder not found"):
         make(registry, tmp_path, path=str(tmp_path / "nope.jsonl"), answer_format="yes_no").load()
     with pytest.raises(ValidationError, match="multiple_choice needs columns.choices"):

@@ -32,7 +32,9 @@ class HFDataset(DatasetTask):
     name = "hf_dataset"
 
     class Options(DatasetOptions):
-        path: str = Field(..., min_length=1, description="A data file, a folder, or a hub dataset id.")
+        path: str | None = Field(
+            None, min_length=1, description="A data file, a folder, or a hub dataset id (or give data_files)."
+        )
         answer_format: FormatName = Field(
             ..., description="multiple_choice, yes_no, numeric or free_text: how answers are read and compared."
         )
@@ -51,7 +53,9 @@ class HFDataset(DatasetTask):
         cache_dir: str | None = Field(None, description="datasets cache folder (default: the library's own).")
 
         @model_validator(mode="after")
-        def _choices_for_multiple_choice(self):
+        def _source_and_choices(self):
+            if not self.path and not self.data_files:
+                raise ValueError("give path (a file, a folder or a hub id) or data_files")
             if self.answer_format == "multiple_choice" and not self.columns.choices:
                 raise ValueError("answer_format multiple_choice needs columns.choices (the choice texts)")
             return self
@@ -76,7 +80,7 @@ class HFDataset(DatasetTask):
     def raw_splits(self) -> dict[str, RawSplit]:
         o = self.options
         raw = self._open()
-        mapped = hf_sources.map_splits(raw, o.splits, o.path)
+        mapped = hf_sources.map_splits(raw, o.splits, o.path or "data_files")
         for split in mapped.values():
             self._check_columns(split)
         return mapped
@@ -85,6 +89,7 @@ class HFDataset(DatasetTask):
         o = self.options
         if o.data_files:
             return hf_sources.read_files(o.data_files, o.cache_dir)
+        assert o.path is not None  # the options validator requires path or data_files
         path = Path(o.path).expanduser()
         if path.is_dir():
             if hf_sources.is_saved_dataset(path):

@@ -126,6 +126,8 @@ class RowReader:
             lowered = [c.lower() for c in choices]
             if text.lower() in lowered:
                 return choices[lowered.index(text.lower())]
+            if text.isdigit() and int(text) < len(choices):  # an index read from CSV as text
+                return choices[int(text)]
             letter = text.strip("().").lower()
             if len(letter) == 1 and 0 <= ord(letter) - ord("a") < len(choices):
                 return choices[ord(letter) - ord("a")]
