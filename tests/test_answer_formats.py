@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
-from distillkit.types import Example
 from distillkit_plugins.tasks.formats import (
     FreeTextFormat,
     MultipleChoiceFormat,
@@ -12,6 +10,8 @@ from distillkit_plugins.tasks.formats import (
     YesNoFormat,
     make_answer_format,
 )
+
+from distillkit.types import Example
 
 CSQA = Example(
     "csqa-1", "A revolving door is convenient for two direction travel, but also serves as security at a what?",
@@ -58,6 +58,9 @@ YES_NO_CASES = [
     ("There is no way to know.", BOOL, None),
     ("YES", BOOL, "yes"),
     ("Pears float because of the air inside them.\nNo", BOOL, "no"),
+    # StrategyQA's own targets: the verdict comes first, true/false appear in the explanation
+    ("Yes. Boolean algebra uses the values true and false, usually denoted 1 and 0.", BOOL, "yes"),
+    ("Pears have air pockets, which is true.\nSo, no.", BOOL, "no"),
 ]
 
 GSM = Example("gsm-1", "How much does she make?", "18")
@@ -78,6 +81,7 @@ NUMERIC_CASES = [
     ("The answer is 3/4 of the cake.", GSM, "0.75"),
     ("It grows by 50%. Final answer: 50", GSM, "50"),
     ("I cannot solve this.", GSM, None),
+    ("It was 2 - 8 = - 6 degrees, then - 6 + 3 = - 3 degrees. So the answer is - 3.", GSM, "-3"),
 ]
 
 SHORT = Example("tq-1", "What is the capital of France?", "Paris", meta={"aliases": ["Paris, France"]})

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from distillkit_plugins.metrics.intervals import bootstrap_interval, wilson_interval
+from distillkit_plugins.tasks.formats import MultipleChoiceFormat, NumericFormat
 
 from distillkit.components import Task
 from distillkit.types import Example
-from distillkit_plugins.metrics.intervals import bootstrap_interval, wilson_interval
-from distillkit_plugins.tasks.formats import MultipleChoiceFormat, NumericFormat
 
 
 class FixedFormatTask(Task):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from distillkit_plugins.tasks.synthetic.problems import ArithmeticProblem
+from distillkit_plugins.tasks.synthetic.steps import Step, apply, parse_steps
 from pydantic import ValidationError
 
 from distillkit.errors import DataError, TeacherError
 from distillkit.types import Example, TeacherRequest
-from distillkit_plugins.tasks.synthetic.problems import ArithmeticProblem
-from distillkit_plugins.tasks.synthetic.steps import Step, apply, parse_steps
 
 
 def small_task(registry, **options):

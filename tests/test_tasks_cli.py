@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
-
 from distillkit_plugins.tasks.data_cli import data
 
 

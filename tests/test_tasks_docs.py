@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "tasks.md"
-BLOCKS = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), re.S)
+BLOCKS = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), re.DOTALL)
 
 
 def test_the_doc_has_examples():

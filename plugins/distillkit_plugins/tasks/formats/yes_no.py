@@ -16,8 +16,9 @@ STANDALONE = re.compile(r"""^\s*(?:[.,!;:)\]"'*]|$)""")
 class YesNoFormat(StatedAnswerFormat):
     """Canonical answers "yes" and "no"; "true"/"false" count as yes/no.
 
-    Inside an answer span the first yes/no word wins ("the answer is no, because yes...");
-    elsewhere only standalone words count and the last one wins ("Yes, ... so no" -> no).
+    Inside an answer span the first yes/no word wins ("the answer is no, because yes...").
+    With no marker, a reply that starts with its answer ("Yes. Because ...") is read from its
+    first word; otherwise only standalone words count, yes/no over true/false, the last one wins.
     """
 
     name = "yes_no"
@@ -33,6 +34,16 @@ class YesNoFormat(StatedAnswerFormat):
             for m in WORD.finditer(text)
             if STANDALONE.match(text[m.end() :])
         ]
+
+    def pick_in_text(self, text: str, example: Example) -> str | None:
+        # Answer-first replies ("Yes. Boolean algebra uses true and false...") state the answer up
+        # front; elsewhere a yes/no word outranks a true/false used in the explanation.
+        first = WORD.match(text.strip(" \t\n:*\"'("))
+        if first:
+            return CANONICAL[first.group(1).lower()]
+        found = self.affirmed(text, example)
+        plain = [m for m in found if text[m.start : m.end].lower() in ("yes", "no")]
+        return (plain or found)[-1].value if found else None
 
     def pick_in_span(self, span: str, example: Example) -> str | None:
         first = WORD.match(span.strip(" \t:*\"'("))

