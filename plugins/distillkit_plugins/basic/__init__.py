@@ -29,7 +29,12 @@ def register_rationale_strategies(register):
 
 @hookimpl
 def register_rationale_filters(register):
-    from distillkit_plugins.basic.rationale_filters import AnswerMatchesGold, MinLength, NonEmpty, NotTruncated
+    from distillkit_plugins.basic.rationale_filters import (
+        AnswerMatchesGold,
+        MinLength,
+        NonEmpty,
+        NotTruncated,
+    )
 
     for cls in (AnswerMatchesGold, NonEmpty, NotTruncated, MinLength):
         register(cls)

@@ -9,7 +9,12 @@ from pydantic import Field
 from distillkit.components import ComponentOptions, CrossCheck, RationaleStrategy, StrategyContext
 from distillkit.errors import DataError
 from distillkit.types import Example, ParsedRationale
-from distillkit_plugins.basic.example_selection import EMBEDDER_PACKAGE, ExampleSelector, embedder_available, make_selector
+from distillkit_plugins.basic.example_selection import (
+    EMBEDDER_PACKAGE,
+    ExampleSelector,
+    embedder_available,
+    make_selector,
+)
 from distillkit_plugins.basic.rationale_parsing import parse_rationale
 
 
