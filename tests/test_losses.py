@@ -22,6 +22,15 @@ from distillkit_plugins.training.view_loss import (
 from distillkit_plugins.tinyllm.multitask_rationale import MultitaskRationale
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """One intra-op thread: on a shared 2-core machine, two spinning OpenMP threads run ~6x slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def task_and_examples():
     task = toy_task(6)

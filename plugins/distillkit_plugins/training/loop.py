@@ -11,7 +11,6 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import broadcast_object_list, set_seed
 from tqdm.auto import tqdm
-from transformers import get_scheduler
 
 from distillkit.components import TrainJob, TrainResult
 from distillkit.errors import DataError, DistillkitError
@@ -21,6 +20,7 @@ from distillkit_plugins.training.collate import collate
 from distillkit_plugins.training.encode import encode_views
 from distillkit_plugins.training.peak_rss import PeakRSS
 from distillkit_plugins.training.rng import preserved_rng
+from distillkit_plugins.training.schedules import make_schedule
 from distillkit_plugins.training.view_loss import (
     accepts_logits_to_keep, batch_loss, component_means, packing_is_exact, scored_logits, view_means,
 )
@@ -61,8 +61,8 @@ class TrainingLoop:
         self.plan = BatchPlan(group_len, opts.batch_size, seed=self.seed, group_by_length=opts.group_by_length)
         student.model.train()
         optimizer = torch.optim.AdamW(_param_groups(student.model, opts.weight_decay), lr=opts.learning_rate)
-        scheduler = get_scheduler(opts.lr_scheduler, optimizer, num_warmup_steps=opts.warmup_steps,
-                                  num_training_steps=opts.max_steps)
+        scheduler = make_schedule(opts.lr_scheduler, optimizer, warmup_steps=opts.warmup_steps,
+                                  total_steps=opts.max_steps)
         self.model, self.optimizer, self.scheduler = self.acc.prepare(student.model, optimizer, scheduler)
         self.state: dict[str, Any] = {"step": 0, "history": [], "best": {}, "best_step": None}
         self._pending = self._empty_pending()

@@ -8,8 +8,6 @@ from pydantic import Field
 
 from distillkit.components import ComponentOptions, Trainer, TrainJob, TrainResult
 
-SCHEDULERS = Literal["linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
-                     "constant_with_warmup", "inverse_sqrt"]
 
 
 class AccelerateTrainer(Trainer):
@@ -40,7 +38,9 @@ class AccelerateTrainer(Trainer):
         grad_accum: int = Field(1, ge=1, description="Micro-batches accumulated per optimizer step.")
         max_grad_norm: float | None = Field(1.0, gt=0, description="Clip the gradient norm to this; null: no clipping.")
         warmup_steps: int = Field(0, ge=0, description="Linear learning-rate warm-up steps.")
-        lr_scheduler: SCHEDULERS = Field("linear", description="Learning-rate schedule after warm-up.")
+        lr_scheduler: Literal["linear", "cosine", "constant"] = Field(
+            "linear", description="Learning-rate schedule after warm-up: linear or cosine decay to 0, or constant.",
+        )
         weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay (not applied to biases and norms).")
         eval_every: int | None = Field(
             None, ge=1, description="Evaluate on validation every this many steps (always at the end).",
