@@ -85,7 +85,8 @@ def wait_ready(url: str, pid: int | None, timeout_s: float = 900) -> float:
     raise SystemExit(f"server at {url} not ready after {timeout_s}s")
 
 
-def run(url: str, examples: list[Example], concurrency: int, max_tokens: int, model: str) -> dict:
+def run(url: str, examples: list[Example], concurrency: int, max_tokens: int, model: str,
+        export: str | None = None) -> dict:
     registry = builtin_registry()
     task = StrategyQALike()
     strategy = registry.create("strategy", "cot")
@@ -105,7 +106,11 @@ def run(url: str, examples: list[Example], concurrency: int, max_tokens: int, mo
                           "failed": s.failed, "parse_errors": s.parse_errors, "completion_tokens": s.completion_tokens,
                           "prompt_tokens": s.prompt_tokens,
                           "completion_tokens_per_s": round(s.completion_tokens / s.wall_s, 1) if s.calls else None,
-                          "answer_matches_gold": correct}
+                          "with_final_answer": sum(a.answer is not None for a in result.annotations),
+                          "answer_matches_gold": correct,
+                          "parse_error_samples": [x["raw"][:160] for x in result.parse_error_samples[:2]]}
+        if export:
+            cache.export(export)
     return row
 
 
@@ -117,12 +122,13 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--server-pid", type=int)
+    parser.add_argument("--export", help="write the answers of the last run here (.jsonl/.parquet)")
     args = parser.parse_args()
     print(f"waiting for {args.url} ...", flush=True)
     print(f"server ready after {wait_ready(args.url, args.server_pid):.0f}s of waiting", flush=True)
     examples = strategyqa_like(args.n)
     for c in args.concurrency:
-        print(json.dumps(run(args.url, examples, c, args.max_tokens, args.model)), flush=True)
+        print(json.dumps(run(args.url, examples, c, args.max_tokens, args.model, args.export)), flush=True)
 
 
 if __name__ == "__main__":

