@@ -67,6 +67,7 @@ class PromptedStrategy(RationaleStrategy):
                 f"(Example.rationale), but none of the {len(ctx.train)} training examples of task "
                 f"{ctx.task.name!r} has one; set the number of examples to 0 or use a task whose data has explanations")
         self._selector = make_selector(self.options.example_selection, pool, ctx.seed)
+        self._selector.warm(ctx.train)  # the items annotated are usually training items
 
     def build_prompt(self, example: Example) -> str:
         if not hasattr(self, "_prompts"):
