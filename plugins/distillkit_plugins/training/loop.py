@@ -41,8 +41,11 @@ class TrainingLoop:
 
     def __init__(self, opts: Any, job: TrainJob):
         self.opts, self.job = opts, job
-        self.acc = Accelerator(mixed_precision=opts.mixed_precision, log_with=opts.log_with or None,
-                               project_dir=str(job.out_dir), step_scheduler_with_optimizer=False)
+        # Without any accelerator device, say cpu=True: accelerate then runs several launched processes
+        # as DDP over gloo (MULTI_CPU) instead of silently treating each one as a lone process.
+        self.acc = Accelerator(cpu=not torch.accelerator.is_available(), mixed_precision=opts.mixed_precision,
+                               log_with=opts.log_with or None, project_dir=str(job.out_dir),
+                               step_scheduler_with_optimizer=False)
         self.seed = job.seed if opts.seed is None else opts.seed
         set_seed(self.seed)  # a resumed run overwrites every RNG from its checkpoint
         student = job.student
