@@ -54,7 +54,8 @@ def test_teacher_forcing_prompt_has_methods_shape(registry):
 def test_cot_zero_and_few_shot(registry):
     zero = prepared_strategy(registry, "cot")
     assert zero.build_prompt(toy_examples(1)[0]) == (
-        'Question:\nIs 3 even?\nEnd with "So the answer is <answer>."\nAnswer:\nLet\'s think step by step.')
+        'Question:\nIs 3 even?\nReason briefly, then finish with "So the answer is" followed by your final answer.\n'
+        "Answer:\nLet's think step by step.")
     few = prepared_strategy(registry, "cot", few_shot=2, answer_hint="")
     blocks = few.build_prompt(toy_examples(1)[0]).split("\n\n")
     assert len(blocks) == 3 and all(re.search(r"So the answer is (yes|no)\.$", b) for b in blocks[:2])

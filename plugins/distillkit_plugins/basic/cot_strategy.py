@@ -15,7 +15,7 @@ class CoTStrategy(PromptedStrategy):
 
         Question:
         <question, with "Options:" lines for choices>
-        End with "So the answer is <answer>."
+        Reason briefly, then finish with "So the answer is" followed by your final answer.
         Answer:
         Let's think step by step.
 
@@ -27,7 +27,9 @@ class CoTStrategy(PromptedStrategy):
 
     class Options(PromptedOptions):
         few_shot: int = Field(0, ge=0, le=16, description="Solved training examples (with gold rationales) shown first.")
-        answer_hint: str = Field('End with "So the answer is <answer>."',
+        # measured on SmolLM2-135M (60 yes/no questions): 30 stated answers with this line, 4 with
+        # 'End with "So the answer is <answer>."', which small models copy literally
+        answer_hint: str = Field('Reason briefly, then finish with "So the answer is" followed by your final answer.',
                                  description="A line asking for a readable final answer (empty: none).")
 
     def n_examples(self) -> int:
