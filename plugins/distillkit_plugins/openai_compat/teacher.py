@@ -174,7 +174,9 @@ class OpenAICompatTeacher(Teacher):
         except (asyncio.TimeoutError, httpx.TimeoutException):
             self._pool.failed(url)
             raise TransientTeacherError(f"timeout: no complete answer within {opts.timeout_s}s ({where})") from None
-        except httpx.TransportError as exc:
+        except httpx.DecodingError as exc:  # a body that does not decode (e.g. broken gzip)
+            raise TransientTeacherError(f"malformed response: {exc} ({where})") from None
+        except httpx.RequestError as exc:  # refused, dropped, reset, protocol errors
             self._pool.failed(url)
             raise TransientTeacherError(f"connection: {type(exc).__name__}: {exc} ({where})") from None
         if resp.status_code >= 500:
