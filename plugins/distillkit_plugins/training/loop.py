@@ -172,7 +172,8 @@ class TrainingLoop:
         row["lr"] = float(self.scheduler.get_last_lr()[0])
         if self._pending["grad_norm"] is not None:
             row["grad_norm"] = self._pending["grad_norm"]
-        row["tokens_per_s"] = float(summed[-1]) / max(now - self._tick, 1e-9)
+        row["tokens"] = int(summed[-1])  # real (non-pad) prompt + target tokens since the last row
+        row["tokens_per_s"] = row["tokens"] / max(now - self._tick, 1e-9)
         row["epoch"] = round(self.plan.epoch_of(self.state["step"], grad_accum=self.opts.grad_accum,
                                                 world=self.acc.num_processes), 4)
         self._tick, self._pending = now, self._empty_pending()
