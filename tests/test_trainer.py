@@ -128,3 +128,18 @@ def test_padded_layout_trains_like_packed(tmp_path, toy):
         result = AccelerateTrainer(max_steps=4, packing=packing, **FAST).train(job)
         finals.append([r["loss"] for r in _loss_rows(result.history)])
     assert finals[0] == pytest.approx(finals[1], rel=1e-4)
+
+
+def test_selection_can_prefer_lower_values(tmp_path, toy):
+    scores = iter([0.5, 0.1, 0.3])
+    job = _job(tmp_path, toy, evaluate=lambda: {"perplexity": next(scores)}, select_metric="perplexity",
+               select_higher_is_better=False)
+    result = AccelerateTrainer(max_steps=6, eval_every=2, **FAST).train(job)
+    assert (result.best, result.best_step) == ({"perplexity": 0.1}, 4)
+
+
+def test_learning_rate_follows_warmup_then_linear_decay(tmp_path, toy):
+    result = AccelerateTrainer(max_steps=6, warmup_steps=2, **{**FAST, "learning_rate": 1e-3}).train(
+        _job(tmp_path, toy))
+    lrs = [r["lr"] for r in _loss_rows(result.history)]  # the lr after each step's scheduler update
+    assert lrs == pytest.approx([5e-4, 1e-3, 7.5e-4, 5e-4, 2.5e-4, 0.0], abs=1e-9)

@@ -19,8 +19,9 @@ class TrainJob:
 
     ``evaluate()`` scores the current student on the validation split and returns
     ``{metric_name: value}``; the trainer calls it at its eval interval and keeps the best
-    checkpoint by ``select_metric``. ``out_dir`` holds checkpoints; a job started on an
-    ``out_dir`` with a checkpoint resumes from it.
+    checkpoint by ``select_metric`` (higher is better unless ``select_higher_is_better`` is
+    False). ``out_dir`` holds checkpoints; a job started on an ``out_dir`` with a checkpoint
+    resumes from it.
     """
 
     student: StudentModel
@@ -30,6 +31,7 @@ class TrainJob:
     out_dir: Path
     seed: int = 0
     select_metric: str | None = None
+    select_higher_is_better: bool = True
     emit: Callable[[str, dict[str, Any]], None] = lambda event, payload: None
 
 

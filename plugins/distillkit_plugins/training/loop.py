@@ -219,9 +219,8 @@ class TrainingLoop:
                                   f"({', '.join(sorted(metrics)) or 'none'})")
         if self.state["best_step"] is None:
             return True
-        higher = getattr(self.job, "select_higher_is_better", True)
         best = self.state["best"][name]
-        return metrics[name] > best if higher else metrics[name] < best
+        return metrics[name] > best if self.job.select_higher_is_better else metrics[name] < best
 
     def _restore_best(self) -> None:
         best = self.state["best_step"]
