@@ -17,10 +17,10 @@ import tempfile
 import time
 
 import torch
+from distillkit_plugins.hf.teacher import HFTeacher
 from train_common import bench_student, bench_views
 
 from distillkit.types import TeacherRequest
-from distillkit_plugins.hf.teacher import HFTeacher
 
 
 def timed(teacher: HFTeacher, requests: list[TeacherRequest], batch: int) -> dict:
@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--smollm2", action="store_true", help="use the real SmolLM2-135M-Instruct")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    task, loss, views = bench_views(args.prompts)
+    _, _, views = bench_views(args.prompts)
     prompts = sorted({v.prompt for v in views if v.component == "answer"})[:args.prompts]
     with tempfile.TemporaryDirectory() as tmp:
         if args.smollm2:

@@ -26,16 +26,16 @@ def rss_mb() -> float:
 
 
 def run(mode: str, steps: int, batch_size: int) -> dict:
+    from distillkit_plugins.hf.teacher import HFTeacher
+    from distillkit_plugins.training.peak_rss import PeakRSS
+    from distillkit_plugins.training.trainer import AccelerateTrainer
     from train_common import bench_student, bench_views
 
     from distillkit.components import TrainJob
     from distillkit.types import TeacherRequest
-    from distillkit_plugins.hf.teacher import HFTeacher
-    from distillkit_plugins.training.peak_rss import PeakRSS
-    from distillkit_plugins.training.trainer import AccelerateTrainer
 
     out: dict = {"mode": mode, "rss_start_mb": rss_mb()}
-    task, loss, views = bench_views(64)
+    _, loss, views = bench_views(64)
     if mode == "with-teacher":
         teacher = HFTeacher(model="builtin:smollm2-135m-instruct", max_new_tokens=24, batch_size=8)
         with PeakRSS() as annotating:

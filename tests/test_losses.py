@@ -7,19 +7,25 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from pydantic import ValidationError
-
-from distillkit.types import Annotation
 from distillkit_plugins.hf.tiny import TINY_LLAMA, TINY_T5, tiny_student
+from distillkit_plugins.tinyllm.multitask_rationale import MultitaskRationale
 from distillkit_plugins.training.answer_only import AnswerOnly
 from distillkit_plugins.training.collate import collate, pack_rows
 from distillkit_plugins.training.cot_sft import CotSFT
 from distillkit_plugins.training.encode import EncodedView, encode_views
 from distillkit_plugins.training.toy import annotations, toy_loss, toy_task
 from distillkit_plugins.training.view_loss import (
-    accepts_logits_to_keep, batch_loss, component_means, scored_logits, view_means,
+    accepts_logits_to_keep,
+    batch_loss,
+    component_means,
+    present_means,
+    scored_logits,
+    token_ce,
+    view_means,
 )
-from distillkit_plugins.tinyllm.multitask_rationale import MultitaskRationale
+from pydantic import ValidationError
+
+from distillkit.types import Annotation
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -149,8 +155,9 @@ def test_one_pass_loss_equals_naive_reference(config, layouts):
                         decoder_start_id=getattr(student.model.config, "decoder_start_token_id", None))
         with torch.no_grad():
             logits = scored_logits(student.model, batch, keep_supported=keep)
-            means, present = component_means(*view_means(logits, batch), batch, len(data.components))
-            total = batch_loss(loss, data.components, means, present, logits)
+            means, present = component_means(*view_means(token_ce(logits, batch), batch), batch,
+                                             len(data.components))
+            total = batch_loss(loss, present_means(means, present, data.components), logits)
         got = {n: float(means[i]) for i, n in enumerate(data.components)}
         assert got == pytest.approx(expected, rel=1e-5), layout
         assert float(total) == pytest.approx(want_total, rel=1e-5), layout
@@ -164,8 +171,8 @@ def test_views_without_scored_tokens_are_absent_not_nan():
     for views, want_present in (([empty, full], [True, False]), ([empty], [False, False])):
         batch = collate(views, layout="pack", pad_id=0, row_length=64)
         logits = scored_logits(student.model, batch, keep_supported=True)
-        means, present = component_means(*view_means(logits, batch), batch, 2)
-        total = batch_loss(loss, ["answer", "rationale:steps"], means, present, logits)
+        means, present = component_means(*view_means(token_ce(logits, batch), batch), batch, 2)
+        total = batch_loss(loss, present_means(means, present, ["answer", "rationale:steps"]), logits)
         assert present.tolist() == want_present
         assert torch.isfinite(means).all() and torch.isfinite(total)
         total.backward()
@@ -185,7 +192,7 @@ def test_component_means_match_hand_computed_values():
                   view_weight=torch.tensor([1.0, 1.0, 3.0]), real_tokens=5)
     ce = F.cross_entropy(logits, labels, reduction="none").tolist()
     v0, v1, v2 = (ce[0] + ce[1]) / 2, ce[2], (ce[3] + ce[4]) / 2
-    means, present = component_means(*view_means(logits, batch), batch, 3)
+    means, present = component_means(*view_means(token_ce(logits, batch), batch), batch, 3)
     assert means[:2].tolist() == pytest.approx([(v0 + 3 * v2) / 4, v1], rel=1e-6)
     assert present.tolist() == [True, True, False] and not math.isnan(float(means[2]))
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from distillkit_plugins.hf.tiny import TINY_LLAMA, tiny_student
+from distillkit_plugins.training.toy import toy_views
+from distillkit_plugins.training.trainer import AccelerateTrainer
 
 from distillkit.components import TrainJob
 from distillkit.errors import DataError, DistillkitError
 from distillkit.types import View
-from distillkit_plugins.hf.tiny import TINY_LLAMA, tiny_student
-from distillkit_plugins.training.toy import toy_views
-from distillkit_plugins.training.trainer import AccelerateTrainer
 
 # attention dropout makes the run depend on the torch RNG, so RNG handling is tested too
 CONFIG = {**TINY_LLAMA, "attention_dropout": 0.1}
@@ -33,7 +33,7 @@ def toy():
 
 
 def _job(tmp_path, toy, evaluate=lambda: {"acc": 0.0}, config=CONFIG, **kw):
-    task, loss, _, views = toy
+    _, loss, _, views = toy
     return TrainJob(student=tiny_student(config), loss=loss, views=views, evaluate=evaluate, out_dir=tmp_path,
                     select_metric=kw.pop("select_metric", "acc"), **kw)
 

@@ -1,5 +1,5 @@
-"""Built-in plugin ``training``: the ``accelerate`` trainer and the text-level losses ``cot_sft``
-and ``answer_only``. Classes (and torch) load when the registry is built or training starts."""
+"""Built-in plugin ``training``: the ``accelerate`` trainer, the text-level losses ``cot_sft`` and
+``answer_only``, and ``logit_kd``. Classes (and torch) load when the registry is built or training starts."""
 
 from distillkit import hookimpl
 
@@ -15,6 +15,8 @@ def register_trainers(register):
 def register_student_losses(register):
     from distillkit_plugins.training.answer_only import AnswerOnly
     from distillkit_plugins.training.cot_sft import CotSFT
+    from distillkit_plugins.training.logit_kd import LogitKD
 
     register(AnswerOnly)
     register(CotSFT)
+    register(LogitKD)

@@ -22,7 +22,14 @@ from distillkit_plugins.training.peak_rss import PeakRSS
 from distillkit_plugins.training.rng import preserved_rng
 from distillkit_plugins.training.schedules import make_schedule
 from distillkit_plugins.training.view_loss import (
-    accepts_logits_to_keep, batch_loss, component_means, packing_is_exact, scored_logits, view_means,
+    accepts_logits_to_keep,
+    batch_loss,
+    component_means,
+    packing_is_exact,
+    present_means,
+    scored_logits,
+    token_ce,
+    view_means,
 )
 
 log = logging.getLogger(__name__)
@@ -57,6 +64,12 @@ class TrainingLoop:
             raise DataError(f"no training views left ({len(job.views)} given, {self.data.stats['dropped']} had "
                             f"prompts longer than max_length={max_length}); check the annotations or max_length")
         self.max_length = max_length
+        # Losses that score tokens themselves (logit distillation) add components beside the CE ones.
+        self.token_loss = job.loss if hasattr(job.loss, "token_terms") else None
+        if self.token_loss is not None:
+            self.token_loss.prepare_training(student=student, data=self.data, out_dir=job.out_dir,
+                                             accelerator=self.acc)
+        self.components = self.data.components + (self.token_loss.token_components() if self.token_loss else [])
         self.tokenizer = student.tokenizer
         self.decoder_start_id = getattr(student.model.config, "decoder_start_token_id", None)
         self.layout = self._layout(student)
@@ -132,11 +145,10 @@ class TrainingLoop:
                             row_length=self.max_length, decoder_start_id=self.decoder_start_id).to(acc.device)
             # gradients are all-reduced once per optimizer step, on the last micro-batch
             with nullcontext() if i == len(micro) - 1 else acc.no_sync(self.model):
-                logits = scored_logits(self.model, batch, keep_supported=self.keep_supported)
-                means, present = component_means(*view_means(logits, batch), batch, len(self.data.components))
-                total = batch_loss(self.job.loss, self.data.components, means, present, logits)
+                terms, logits = self._terms(batch, views)
+                total = batch_loss(self.job.loss, terms, logits)
                 acc.backward(total / len(micro))
-            self._accumulate(total, means, present, batch.real_tokens)
+            self._accumulate(total, terms, batch.real_tokens)
         if opts.max_grad_norm is not None:
             norm = acc.clip_grad_norm_(self.model.parameters(), opts.max_grad_norm)
             self._pending["grad_norm"] = float(norm)
@@ -144,29 +156,40 @@ class TrainingLoop:
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
 
+    def _terms(self, batch: Any, views: list) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """One forward pass -> ``{component: mean}`` for the components present in the batch."""
+        logits = scored_logits(self.model, batch, keep_supported=self.keep_supported)
+        means, present = component_means(*view_means(token_ce(logits, batch), batch), batch,
+                                         len(self.data.components))
+        terms = present_means(means, present, self.data.components)
+        if self.token_loss is not None:
+            terms.update(self.token_loss.token_terms(logits, batch, views))
+        return terms, logits
+
     # -- logging ----------------------------------------------------------------------------
 
     def _empty_pending(self) -> dict[str, Any]:
-        n = len(self.data.components)
+        n = len(self.components)
         # sums: [total, micro-batches, component sums (n), component counts (n), real tokens]
         return {"sums": torch.zeros(3 + 2 * n, dtype=torch.float64), "grad_norm": None}
 
-    def _accumulate(self, total: torch.Tensor, means: torch.Tensor, present: torch.Tensor, tokens: int) -> None:
-        n = len(self.data.components)
-        sums = self._pending["sums"]
+    def _accumulate(self, total: torch.Tensor, terms: dict[str, torch.Tensor], tokens: int) -> None:
+        n, sums = len(self.components), self._pending["sums"]
         sums[0] += float(total.detach())
         sums[1] += 1
-        sums[2:2 + n] += (means.detach() * present).double().cpu()
-        sums[2 + n:2 + 2 * n] += present.double().cpu()
+        for name, value in terms.items():
+            i = self.components.index(name)
+            sums[2 + i] += float(value.detach())
+            sums[2 + n + i] += 1
         sums[-1] += tokens
 
     def _log_row(self) -> dict[str, Any]:
         """Reduce what was accumulated since the last row over processes; record, emit and track it."""
-        n = len(self.data.components)
+        n = len(self.components)
         summed = self.acc.reduce(self._pending["sums"].to(self.acc.device), reduction="sum").cpu()
         now = time.perf_counter()
         row: dict[str, Any] = {"step": self.state["step"], "loss": float(summed[0] / summed[1])}
-        for i, name in enumerate(self.data.components):
+        for i, name in enumerate(self.components):
             if summed[2 + n + i] > 0:
                 row[f"loss/{name}"] = float(summed[2 + i] / summed[2 + n + i])
         row["lr"] = float(self.scheduler.get_last_lr()[0])

@@ -30,7 +30,7 @@ class PeakRSS:
         while not self._stop.wait(self.interval_s):
             self.sample()
 
-    def __enter__(self) -> PeakRSS:
+    def __enter__(self) -> PeakRSS:  # noqa: PYI034 (typing.Self needs Python 3.11)
         self.sample()
         self._thread.start()
         return self

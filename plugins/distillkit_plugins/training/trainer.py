@@ -9,7 +9,6 @@ from pydantic import Field
 from distillkit.components import ComponentOptions, Trainer, TrainJob, TrainResult
 
 
-
 class AccelerateTrainer(Trainer):
     """One training loop on accelerate: all views of a batch in one forward pass, packed; real resume.
 

@@ -38,12 +38,16 @@ def scored_logits(model: Any, batch: Batch, *, keep_supported: bool) -> torch.Te
     return logits if logits.dim() == 2 else logits[batch.keep]
 
 
-def view_means(logits: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-    """(mean CE per view, scored tokens per view), both ``[n_views]``."""
+def token_ce(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """Cross entropy of every scored token, ``[n_scored]`` (in fp32 whatever the autocast dtype)."""
+    return F.cross_entropy(logits.float(), batch.labels, reduction="none")
+
+
+def view_means(values: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean of a per-token value per view, scored tokens per view), both ``[n_views]``."""
     n_views = batch.view_component.numel()
-    ce = F.cross_entropy(logits.float(), batch.labels, reduction="none")
-    sums = torch.zeros(n_views, device=ce.device, dtype=ce.dtype).index_add(0, batch.token_view, ce)
-    counts = torch.bincount(batch.token_view, minlength=n_views).to(ce.dtype)
+    sums = torch.zeros(n_views, device=values.device, dtype=values.dtype).index_add(0, batch.token_view, values)
+    counts = torch.bincount(batch.token_view, minlength=n_views).to(values.dtype)
     return sums / counts.clamp(min=1), counts
 
 
@@ -58,10 +62,14 @@ def component_means(view_mean: torch.Tensor, view_tokens: torch.Tensor, batch: B
     return num / den.clamp(min=torch.finfo(den.dtype).tiny), den > 0
 
 
-def batch_loss(loss: Any, components: list[str], means: torch.Tensor, present: torch.Tensor,
-               anchor: torch.Tensor) -> torch.Tensor:
-    """The loss's total over the present components; 0 (still in the graph) when none is present."""
-    total = loss.combine({name: means[i] for i, name in enumerate(components) if present[i]})
+def present_means(means: torch.Tensor, present: torch.Tensor, names: list[str]) -> dict[str, torch.Tensor]:
+    """``{component: mean}`` for the components that have at least one scored token in the batch."""
+    return {name: means[i] for i, (name, here) in enumerate(zip(names, present.tolist())) if here}
+
+
+def batch_loss(loss: Any, terms: dict[str, torch.Tensor], anchor: torch.Tensor) -> torch.Tensor:
+    """The loss's total over the components present; 0 (still in the graph) when none is present."""
+    total = loss.combine(terms) if terms else None
     return total if total is not None else anchor.sum() * 0.0
 
 
@@ -83,8 +91,9 @@ def packing_is_exact(model: Any, *, keep_supported: bool) -> bool:
     was_training = model.training
     model.eval()
     try:
-        losses = [view_means(scored_logits(model, b.to(device), keep_supported=keep_supported), b.to(device))[0]
-                  for b in (collate(views, layout=layout, pad_id=0, row_length=64) for layout in ("pack", "pad"))]
+        batches = [collate(views, layout=layout, pad_id=0, row_length=64).to(device) for layout in ("pack", "pad")]
+        losses = [view_means(token_ce(scored_logits(model, b, keep_supported=keep_supported), b), b)[0]
+                  for b in batches]
     finally:
         model.train(was_training)
     tol = 1e-4 if next(model.parameters()).dtype == torch.float32 else 2e-2
