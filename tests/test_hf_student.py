@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from pydantic import ValidationError
-
 from distillkit_plugins.hf.byte_tokenizer import byte_tokenizer
 from distillkit_plugins.hf.student import HFStudent
 from distillkit_plugins.hf.tiny import TINY_LLAMA, TINY_T5, tiny_student
+from pydantic import ValidationError
 
 PROMPTS = ["a", "a much longer prompt than the others", "mid-sized prompt", "xy"]
 
@@ -32,8 +31,8 @@ def four_layer_folder(tmp_path_factory):
 
 
 @pytest.mark.parametrize("bad,match", [
-    ({}, "exactly one of model, config, init_from"),
-    ({"model": "x", "config": {"model_type": "llama"}}, "exactly one"),
+    ({"model": "x", "config": {"model_type": "llama"}}, "only one of model, config, init_from"),
+    ({"init_from": "x", "keep_layers": 2, "config": {"model_type": "llama"}}, "only one"),
     ({"config": {"hidden_size": 8}}, "model_type"),
     ({"init_from": "x"}, "keep_layers"),
     ({"model": "x", "keep_layers": 2}, "keep_layers"),
@@ -50,6 +49,7 @@ def test_defaults_are_safe_and_cheap():
     student = HFStudent(model="some/hub-id")  # nothing is loaded at construction
     assert student.model is None and student.options.trust_remote_code is False
     assert student.options.chat_template is False
+    assert HFStudent().options.model == "builtin:smollm2-135m-instruct"  # the real small model here
 
 
 def test_byte_tokenizer_round_trips_any_text(tmp_path):

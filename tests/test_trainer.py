@@ -143,3 +143,21 @@ def test_learning_rate_follows_warmup_then_linear_decay(tmp_path, toy):
         _job(tmp_path, toy))
     lrs = [r["lr"] for r in _loss_rows(result.history)]  # the lr after each step's scheduler update
     assert lrs == pytest.approx([5e-4, 1e-3, 7.5e-4, 5e-4, 2.5e-4, 0.0], abs=1e-9)
+
+
+@pytest.mark.parametrize("module,hook,names", [
+    ("training", "register_trainers", ["accelerate"]),
+    ("training", "register_student_losses", ["answer_only", "cot_sft", "logit_kd"]),
+    ("tinyllm", "register_student_losses", ["multitask_rationale"]),
+    ("hf", "register_student_models", ["hf"]),
+    ("hf", "register_teacher_backends", ["hf"]),
+])
+def test_plugin_hooks_register_documented_components(module, hook, names, registry):
+    import importlib
+
+    found = []
+    getattr(importlib.import_module(f"distillkit_plugins.{module}"), hook)(register=found.append)
+    assert sorted(c.name for c in found) == names
+    for cls in found:
+        assert cls.summary() and registry.get(cls.kind, cls.name) is cls
+        assert all(f.description for f in cls.Options.model_fields.values()), cls.name

@@ -12,13 +12,26 @@ from pydantic import Field, model_validator
 from distillkit.components import StudentModel
 from distillkit_plugins.hf.options import LoraOptions, ModelSourceOptions
 
+SOURCES = ("model", "config", "init_from")
+DEFAULT_MODEL = "builtin:smollm2-135m-instruct"  # the real small model available offline here
+
 
 class HFStudent(StudentModel):
-    """Hugging Face causal/seq2seq LM student (pretrained, tiny-from-config, layer subset, LoRA)."""
+    """Hugging Face causal/seq2seq LM student (pretrained, tiny-from-config, layer subset, LoRA).
+
+    The source is one of ``model`` (default: builtin:smollm2-135m-instruct), ``config`` (a
+    tiny model built from a config dict, byte-level tokenizer unless ``tokenizer`` names one) or
+    ``init_from`` + ``keep_layers`` (a student cut from a teacher). Prompts are plain text by
+    default (``chat_template`` off); ``generate`` returns only the continuation.
+    """
 
     name = "hf"
 
     class Options(ModelSourceOptions):
+        model: str | None = Field(
+            None, description="Hub id, local folder, or builtin:smollm2-135m-instruct (the default when "
+            "neither config nor init_from is set).",
+        )
         config: dict[str, Any] | None = Field(
             None, description="Build a randomly initialised model from this config instead of loading one, "
             "e.g. {model_type: llama, hidden_size: 64, num_hidden_layers: 2, ...}.",
@@ -42,11 +55,18 @@ class HFStudent(StudentModel):
         init_seed: int = Field(0, description="Seed of the random initialisation of a model built from `config`.")
         generation_batch_size: int = Field(16, ge=1, description="Prompts per batch in generate().")
 
+        @model_validator(mode="before")
+        @classmethod
+        def _default_source(cls, data: Any) -> Any:
+            if isinstance(data, dict) and all(data.get(n) is None for n in SOURCES):
+                return {**data, "model": DEFAULT_MODEL}
+            return data
+
         @model_validator(mode="after")
         def _one_source(self):
-            sources = [n for n in ("model", "config", "init_from") if getattr(self, n) is not None]
+            sources = [n for n in SOURCES if getattr(self, n) is not None]
             if len(sources) != 1:
-                raise ValueError(f"set exactly one of model, config, init_from (got {sources or 'none'})")
+                raise ValueError(f"set only one of model, config, init_from (got {', '.join(sources)})")
             if (self.init_from is None) != (self.keep_layers is None):
                 raise ValueError("init_from and keep_layers go together (keep_layers picks the layers to keep)")
             if isinstance(self.keep_layers, int) and self.keep_layers < 1:
