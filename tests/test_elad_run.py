@@ -78,6 +78,9 @@ def test_the_report_counts_revisions_and_shows_why_items_were_picked(reg, tmp_pa
     kinds = [r["annotation"]["kinds"] for r in summary["rounds"]]
     assert sum(sum(k.values()) for k in kinds) == 12 and sum(k.get("revised", 0) for k in kinds) > 0
     assert set().union(*kinds) <= {"kept", "revised", "full"}
+    rounds = summary["rounds"]
+    assert sum(r["annotation"]["student_steps_kept"] for r in rounds) > 0
+    assert all(len(r["annotation"]["answers"]) == 4 for r in rounds)
     assert summary["label"] == "elad + teacher_revision" and summary["rounds"][2]["labeled"] == 12
     assert summary["rounds"][0]["selected"][0]["score"] == selected(out, 0)[0]["score"]
     md = write_report([out], tmp_path / "report")
@@ -123,7 +126,9 @@ def test_full_rationale_annotation_for_comparison(reg, tmp_path):
     out = run(reg, tmp_path, "rounds: {count: 2, budget_per_round: 3}\n", overrides=["teachers[0].strategy.type=cot"])
     summary = summarize_run(out)
     assert summary["label"] == "elad + cot" and state(out)["teacher_calls"] == 6
-    assert all(not r["annotation"]["kinds"] for r in summary["rounds"])  # nothing to classify: no revisions
+    for r in summary["rounds"]:  # every cot annotation is a full rationale the teacher wrote
+        assert r["annotation"]["kinds"] == {"full": 3} and r["annotation"]["student_steps_kept"] == 0
+        assert r["annotation"]["teacher_steps_written"] >= 3 * 2
 
 
 def test_elad_report_command(reg, tmp_path):
@@ -148,3 +153,12 @@ def test_a_round_that_spent_the_last_calls_still_trains_after_a_crash(reg, tmp_p
     assert state(tmp_path / "run")["teacher_calls"] == 8  # counted when paid, before the crash
     s = state(run(reg, tmp_path, extra))
     assert [r["labeled_total"] for r in s["rounds"]] == [4, 8] and s["teacher_calls"] == 8
+
+
+def test_a_round_whose_annotations_all_failed_is_evaluated_without_training(reg, tmp_path):
+    out = run(reg, tmp_path, "rounds: {count: 2, budget_per_round: 3}\n",
+              overrides=["teachers[0].strategy.fallback_to_full_rationale=false", "teachers[0].answer_phrase=Result",
+                         "teachers[0].strategy.keep_correct_student_explanation=false"])
+    s = state(out)
+    assert [r["annotation"]["solver"]["parse_errors"] for r in s["rounds"]] == [3, 3]
+    assert [r["train"]["steps"] for r in s["rounds"]] == [0, 0] and s["final"] is not None

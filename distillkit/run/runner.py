@@ -15,7 +15,7 @@ from typing import Any
 
 from distillkit.annotation.cache import TeacherCache
 from distillkit.annotation.engine import AnnotationEngine
-from distillkit.components import SelectionContext, StrategyContext, TrainJob
+from distillkit.components import SelectionContext, StrategyContext, TrainJob, TrainResult
 from distillkit.components.selector import STUDENT
 from distillkit.config.pipeline import ResolvedPipeline
 from distillkit.registry import Registry
@@ -197,7 +197,11 @@ def _round(run: _Run, r: int) -> bool:
     job = TrainJob(student=p.student, loss=p.loss, views=views, out_dir=rdir / "train", seed=p.spec.seed + r,
                    evaluate=lambda: {k: v for k, v in run.evaluate(validation).items() if isinstance(v, float)},
                    select_metric=metric, emit=lambda e, payload: run.events(e, {"round": r, **payload}))
-    result = p.trainer.train(job)
+    if views:
+        result = p.trainer.train(job)
+    else:  # every annotation so far failed or was filtered: nothing to learn, the round still counts
+        run.events("nothing_to_train", {"round": r, "labeled": len(run.labeled)})
+        result = TrainResult(steps=0)
     val = run.evaluate(validation)
     if run.main:
         p.student.save(rdir / "student")

@@ -7,7 +7,9 @@ strategy (e.g. several seeds) are one curve: the mean with its standard deviatio
 
 How each annotation was made is read back from the teacher's reply in the cache: "kept" (the
 teacher found every step correct and the student's text was kept), "revised", "full" (a full
-teacher rationale: nothing to revise, or no verdict), "error" (the parse failed).
+teacher rationale: nothing to revise, no verdict, or a non-revision strategy such as ``cot``),
+"error" (the parse failed); with how many of the rationale's lines are the student's own
+(kept) and how many the teacher wrote, the part of the annotation a teacher is paid to write.
 """
 
 from __future__ import annotations
@@ -54,43 +56,64 @@ def outcome_kind(raw: str | None, parsed_ok: bool, keep_correct: bool) -> str:
     return "revised"
 
 
-def _revision_entries(run_dir: Path, config: dict[str, Any]) -> dict[tuple[str, str], Any]:
-    """(teacher id, example id) -> the newest cached revision answer, for revision teachers."""
+def _annotation_entries(run_dir: Path, config: dict[str, Any]) -> dict[tuple[str, str], Any]:
+    """(teacher id, example id) -> the newest cached answer of that teacher about that example."""
     cache_path = Path((config.get("cache") or {}).get("path") or run_dir / "teacher_cache.sqlite")
-    teachers = [t["id"] for t in config.get("teachers", []) if t["strategy"]["type"] == REVISION_STRATEGY]
-    if not teachers or not cache_path.is_file():
+    if not cache_path.is_file():
         return {}
     from distillkit.annotation.cache import TeacherCache
 
     out: dict[tuple[str, str], Any] = {}
     with TeacherCache(cache_path) as cache:
-        for tid in teachers:
-            for entry in cache.iter_entries(tid):  # oldest first: the newest answer wins
-                if entry.purpose == "revision":
-                    out[(tid, entry.example_id)] = entry
+        for t in config.get("teachers", []):
+            for entry in cache.iter_entries(t["id"]):  # oldest first: the newest answer wins
+                out[(t["id"], entry.example_id)] = entry
     return out
 
 
+def _verdict(raw: str | None) -> Any:
+    try:
+        return find_verdict(raw) if raw else None
+    except VerdictError:
+        return None
+
+
+def _kept_steps(kind: str, verdict: Any, n_steps: int) -> int:
+    """Student steps at the start of the rationale (the teacher wrote the rest)."""
+    if kind == "kept" or (verdict is not None and verdict.kind == "answer_wrong" and kind == "revised"):
+        return n_steps
+    if kind == "revised" and verdict is not None and verdict.step is not None:
+        return min(verdict.step - 1, n_steps)
+    return 0
+
+
 def _outcomes(ids: list[str], entries: dict[tuple[str, str], Any], config: dict[str, Any]) -> dict[str, Any]:
+    """How this round's items were annotated: kinds, first wrong steps, steps kept vs written, answers."""
     kinds: Counter = Counter()
     first_wrong: Counter = Counter()
+    kept = written = 0
+    answers: dict[str, str | None] = {}
     for t in config.get("teachers", []):
-        if t["strategy"]["type"] != REVISION_STRATEGY:
-            continue
+        revision = t["strategy"]["type"] == REVISION_STRATEGY
         keep = t["strategy"].get("keep_correct_student_explanation", True)
         for ex_id in ids:
             entry = entries.get((t["id"], ex_id))
             if entry is None:
                 kinds["not annotated"] += 1
                 continue
-            kinds[outcome_kind(entry.raw, entry.rationale is not None, keep)] += 1
-            try:
-                verdict = find_verdict(entry.raw)
-            except VerdictError:
-                verdict = None
+            ok = entry.rationale is not None
+            kind = outcome_kind(entry.raw, ok, keep) if revision else ("full" if ok else "error")
+            kinds[kind] += 1
+            verdict = _verdict(entry.raw) if revision else None
             if verdict is not None and verdict.step is not None:
                 first_wrong[str(verdict.step)] += 1
-    return {"kinds": dict(kinds), "first_wrong_step": dict(sorted(first_wrong.items()))}
+            if ok:
+                n = sum(1 for line in entry.rationale.splitlines() if line.strip())
+                k = _kept_steps(kind, verdict, n)
+                kept, written = kept + k, written + n - k
+                answers[ex_id] = entry.answer
+    return {"kinds": dict(kinds), "first_wrong_step": dict(sorted(first_wrong.items())),
+            "student_steps_kept": kept, "teacher_steps_written": written, "answers": answers}
 
 
 def _round_row(run_dir: Path, r: dict[str, Any], metric: str, entries: dict, config: dict,
@@ -121,7 +144,7 @@ def summarize_run(run_dir: str | Path, metric: str = "accuracy") -> dict[str, An
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     strategies = sorted({t["strategy"]["type"] for t in config.get("teachers", [])})
     label = f"{config['selector']['type']} + {'/'.join(strategies) or 'no teacher'}"
-    entries = _revision_entries(run_dir, config)
+    entries = _annotation_entries(run_dir, config)
     tokens = [0, 0]
     rounds = [_round_row(run_dir, r, metric, entries, config, tokens) for r in state.get("rounds", [])]
     final = ((state.get("final") or {}).get("test") or {}).get(metric)
