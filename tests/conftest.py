@@ -14,3 +14,18 @@ from distillkit.testing import builtin_registry  # noqa: E402
 def registry():
     """A fresh registry of the built-in plugins only (no installed third-party plugins)."""
     return builtin_registry()
+
+
+@pytest.fixture
+def one_thread():
+    """One torch intra-op thread for the test (use: ``pytestmark = pytest.mark.usefixtures("one_thread")``).
+
+    On a shared 2-core machine two spinning OpenMP threads run torch code several times slower,
+    and every process then computes with the same reduction order.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -10,16 +10,9 @@ from distillkit_plugins.hf.student import HFStudent
 from distillkit_plugins.hf.tiny import TINY_LLAMA, TINY_T5, tiny_student
 from pydantic import ValidationError
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 PROMPTS = ["a", "a much longer prompt than the others", "mid-sized prompt", "xy"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One intra-op thread: on a shared 2-core machine, two spinning OpenMP threads run ~6x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -13,18 +13,11 @@ from pydantic import ValidationError
 
 from distillkit.types import Example, TeacherRequest
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 EX = Example(id="e", question="q", answer="a")
 PROMPTS = ["short", "a considerably longer prompt", "mid prompt", "x"]
 CHAT = "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}[assistant] "
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One intra-op thread: on a shared 2-core machine, two spinning OpenMP threads run ~6x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

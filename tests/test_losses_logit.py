@@ -18,16 +18,9 @@ from distillkit_plugins.training.trainer import AccelerateTrainer
 from distillkit.components import TrainJob
 from distillkit.errors import DistillkitError
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 KINDS = ["forward_kl", "reverse_kl", "jsd", "tvd"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One intra-op thread: on a shared 2-core machine, two spinning OpenMP threads run ~6x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _naive(student_logits, ids, teacher_lps, kind, beta, temperature):

@@ -13,18 +13,11 @@ from distillkit.components import TrainJob
 from distillkit.errors import DataError, DistillkitError
 from distillkit.types import View
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 # attention dropout makes the run depend on the torch RNG, so RNG handling is tested too
 CONFIG = {**TINY_LLAMA, "attention_dropout": 0.1}
 FAST = {"learning_rate": 3e-3, "batch_size": 4, "progress": False, "save_every": None, "log_every": 1}
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One intra-op thread: on a shared 2-core machine, two spinning OpenMP threads run ~6x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 
 @pytest.fixture(scope="module")
