@@ -78,6 +78,7 @@ def test_best_validation_checkpoint_is_restored(tmp_path, toy):
     assert all(torch.equal(final[k], snapshots[1][k]) for k in final)
     assert not all(torch.equal(final[k], snapshots[2][k]) for k in final)
     assert [r["val/acc"] for r in result.history if "val/acc" in r] == [0.2, 0.9, 0.4]
+    assert [f.name for f in (tmp_path / "best").iterdir()] == ["step-00000004.safetensors"]
 
 
 def test_evaluation_randomness_does_not_change_training(tmp_path, toy):

@@ -1,4 +1,4 @@
-"""Training checkpoints that really resume, and the best model by the validation metric.
+"""Training checkpoints that really resume, and the best models by the validation metric.
 
 A checkpoint is ``<out_dir>/checkpoints/step-XXXXXXXX/``: accelerate's ``save_state`` (model,
 optimizer, scheduler, every RNG) plus ``trainer_state.json`` (step, logged history, best so
@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 STATE_FILE = "trainer_state.json"
-BEST_WEIGHTS = "model.safetensors"
-BEST_INFO = "best.json"
 
 
 def checkpoint_root(out_dir: Path) -> Path:
@@ -53,6 +51,7 @@ def save_checkpoint(accelerator: Any, out_dir: Path, step: int, state: dict[str,
         done = sorted(d for d in checkpoint_root(out_dir).iterdir() if d.name.startswith("step-"))
         for old in done[:-keep]:
             shutil.rmtree(old, ignore_errors=True)
+        prune_best(out_dir, state.get("best_step"))
     accelerator.wait_for_everyone()
     return folder
 
@@ -63,21 +62,36 @@ def load_checkpoint(accelerator: Any, folder: Path) -> dict[str, Any]:
     return json.loads((folder / STATE_FILE).read_text())
 
 
-def save_best(model: Any, out_dir: Path, step: int, metrics: dict[str, float]) -> None:
+def _best_file(out_dir: Path, step: int) -> Path:
+    return best_dir(out_dir) / f"step-{step:08d}.safetensors"
+
+
+def save_best(model: Any, out_dir: Path, step: int) -> None:
+    """Keep the weights of ``step`` as a best-model candidate (one file per step, see ``prune_best``)."""
     from safetensors.torch import save_model
 
-    folder = best_dir(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_model(model, str(folder / BEST_WEIGHTS))  # handles tied weights, unlike save_file
-    write_json(folder / BEST_INFO, {"step": step, "metrics": metrics})
+    best_dir(out_dir).mkdir(parents=True, exist_ok=True)
+    save_model(model, str(_best_file(out_dir, step)))  # handles tied weights, unlike save_file
+    prune_best(out_dir, step)
 
 
 def load_best(model: Any, out_dir: Path, step: int) -> None:
-    """Put the weights saved at ``step`` back into ``model``; refuses weights from another step."""
+    """Put the weights saved at ``step`` back into ``model``."""
     from safetensors.torch import load_model
 
-    folder = best_dir(out_dir)
-    info = json.loads((folder / BEST_INFO).read_text())
-    if info["step"] != step:
-        raise RuntimeError(f"{folder} holds the model of step {info['step']}, expected step {step}")
-    load_model(model, str(folder / BEST_WEIGHTS))
+    load_model(model, str(_best_file(out_dir, step)))
+
+
+def prune_best(out_dir: Path, current_best: int | None) -> None:
+    """Drop best-model files nobody can need: keep the current best and those the kept checkpoints name.
+
+    A run resumed from an older checkpoint may still end up preferring that checkpoint's best
+    (a replayed evaluation that comes out differently), so its file must survive.
+    """
+    keep = {current_best}
+    for folder in checkpoint_root(out_dir).glob("step-*"):
+        if (folder / STATE_FILE).is_file():
+            keep.add(json.loads((folder / STATE_FILE).read_text()).get("best_step"))
+    for f in best_dir(out_dir).glob("step-*.safetensors"):
+        if int(f.stem.split("-")[1]) not in keep:
+            f.unlink()

@@ -230,7 +230,7 @@ class TrainingLoop:
         if self._improved(metrics):
             self.state["best"], self.state["best_step"] = metrics, step
             if acc.is_main_process:
-                ckpt.save_best(acc.unwrap_model(self.model), job.out_dir, step, metrics)
+                ckpt.save_best(acc.unwrap_model(self.model), job.out_dir, step)
         acc.wait_for_everyone()
 
     def _improved(self, metrics: dict[str, float]) -> bool:
