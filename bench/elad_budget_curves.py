@@ -37,11 +37,11 @@ SAMPLED = "num_samples: 4, temperature: 1.0, max_pool: 150, max_new_tokens: 40"
 CONDITIONS: dict[str, list[str]] = {
     "elad": [],
     "random": ["selector={type: random}"],
+    "elad_full_rationale": ["teachers[0].strategy={type: cot}"],
     "answer_entropy": [f"selector={{type: answer_entropy, {SAMPLED}}}"],
     "self_consistency": [f"selector={{type: self_consistency, {SAMPLED}}}"],
     "least_confidence": ["selector={type: least_confidence, max_pool: 150, max_new_tokens: 40}"],
     "elad_intra_only": ["selector.lam=1.0"],
-    "elad_full_rationale": ["teachers[0].strategy={type: cot}"],
 }
 
 

@@ -184,3 +184,14 @@ def test_random_selector_needs_no_student_and_is_seeded():
 def test_a_selector_without_a_student_says_so():
     with pytest.raises(RuntimeError, match="needs the student"):
         ELADSelector().select(POOL, 1, ctx(None))
+
+
+def test_max_cuts_bounds_the_early_answers_of_long_explanations():
+    long = Example("long", "question long", "9")
+    lines = [f"{i} + 1 = {i + 1}" for i in range(10)]
+    student = ScriptedStudent().script({prompt(long): ["\n".join(lines) + "\nSo the answer is 10."]})
+    for k in range(1, 10):
+        student.replies[prompt(long) + "\n".join(lines[:k]) + CUE] = [f" {k + 1}."]
+    sel = ELADSelector(lam=1.0, max_cuts=3).select([long], None, ctx(student))
+    assert sel[0].details["early_answers"] == ["2", "6", "10", "10"]  # cuts after steps 1, 5 and 9, then final
+    assert len([c for c in student.calls if c["prompts"][0].endswith(CUE)][0]["prompts"]) == 3

@@ -37,6 +37,9 @@ class ELADSelector(StudentSelector):
             "share of early answers that differ from the final answer.")
         include_empty_prefix: bool = Field(
             False, description="Also ask for the answer before any step (k = 0) when computing u_intra.")
+        max_cuts: int = Field(
+            8, ge=1, description="Most early answers per explanation (evenly spaced cuts, the last kept): "
+            "bounds the cost of long or degenerate explanations (an untrained student's).")
         num_samples: int = Field(5, ge=2, description="Explanations sampled per item for u_inter (N).")
         temperature: float = Field(0.7, gt=0, description="Sampling temperature of those explanations (tau).")
 
@@ -52,7 +55,8 @@ class ELADSelector(StudentSelector):
         if o.lam > 0:
             explanations = probe.explanations(items)
             finals = probe.final_answers(items, explanations)
-            early = probe.early_answers(items, explanations, finals, from_empty=o.include_empty_prefix)
+            early = probe.early_answers(items, explanations, finals, from_empty=o.include_empty_prefix,
+                                        max_cuts=o.max_cuts)
             measure = normalized_entropy if o.intra == "entropy" else flip_rate
             for i, answers in enumerate(early):
                 intra[i] = measure(answers)

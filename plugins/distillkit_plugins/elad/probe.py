@@ -78,17 +78,19 @@ class StudentProbe:
         return answers
 
     def early_answers(self, examples: Sequence[Example], explanations: Sequence[str],
-                      finals: Sequence[str | None], *, from_empty: bool = False) -> list[list[str | None]]:
+                      finals: Sequence[str | None], *, from_empty: bool = False,
+                      max_cuts: int | None = None) -> list[list[str | None]]:
         """Per example, the answers after step 1, 2, ..., K-1 followed by the final answer.
 
-        With ``from_empty`` the answer before any step (k = 0) comes first. One ``generate``
-        call for all cuts of all examples.
+        With ``from_empty`` the answer before any step (k = 0) comes first. ``max_cuts`` bounds
+        the cuts per explanation (evenly spaced, the last one kept). One ``generate`` call for
+        all cuts of all examples.
         """
         jobs: list[tuple[int, Example, str]] = []
         for i, (e, text) in enumerate(zip(examples, explanations)):
             parts = self.split(text)
-            first = 0 if from_empty else 1
-            jobs += [(i, e, parts.prefix(k)) for k in range(first, len(parts.steps))]
+            cuts = list(range(0 if from_empty else 1, len(parts.steps)))
+            jobs += [(i, e, parts.prefix(k)) for k in spread(cuts, max_cuts)]
         answers = self._answers_after([(e, reasoning) for _, e, reasoning in jobs])
         out: list[list[str | None]] = [[] for _ in examples]
         for (i, _, _), a in zip(jobs, answers):
@@ -126,6 +128,14 @@ class StudentProbe:
 
         token_lps = continuation_logprobs(self.student, [self.prompt(e) for e in examples], list(explanations))
         return [_exp(sum(lps) / len(lps)) if lps else 0.0 for lps in token_lps]
+
+
+def spread(items: list[int], cap: int | None) -> list[int]:
+    """At most ``cap`` of ``items``, evenly spaced, always including the last."""
+    if cap is None or len(items) <= cap:
+        return items
+    step = (len(items) - 1) / (cap - 1) if cap > 1 else 0
+    return sorted({items[round(len(items) - 1 - j * step)] for j in range(cap)})
 
 
 def _exp(logprob: float) -> float:
