@@ -138,8 +138,8 @@ def main(argv: list[str] | None = None) -> None:
         all_summaries[name] = summaries
         results[name] = _condition_stats(summaries, walls, golds)
     series = {name: curves([{**s, "label": name} for s in summaries])[name] for name, summaries in all_summaries.items()}
-    for name in results:
-        results[name]["curve"] = series[name]
+    for name, stats in results.items():
+        stats["curve"] = series[name]
     if "random" in series and "elad" in series:
         target = series["random"][-1]["mean"]
         results["elad"]["budget_to_reach_random_final"] = {"random_final": target, "budget": budget_to_reach(

@@ -27,8 +27,8 @@ def _curve_table(conds: dict[str, Any]) -> list[str]:
 
 
 def _annotation_table(conds: dict[str, Any]) -> list[str]:
-    lines = ["| condition | annotations (all seeds) | teacher-written steps / run | student steps kept / run | "
-             "annotation answers correct | wall s / run |", "|---|---|---|---|---|---|"]
+    lines = [("| condition | annotations (all seeds) | teacher-written steps / run | student steps kept / run | "
+              "annotation answers correct | wall s / run |"), "|---|---|---|---|---|---|"]
     for name, c in conds.items():
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(c["annotation_kinds"].items()))
         correct = c["annotation_answer_correct"]
@@ -41,18 +41,18 @@ def write_results(data: dict[str, Any], path: Path, notes: str = "") -> Path:
     conds = data["conditions"]
     lines = ["# ELAD: measured results", "",
              f"Command: `nice -n 10 {data['command']}` (config `{data['config']}`; seeds {data['seeds']}).", "",
-             "Validation accuracy (mean +- std over seeds) after each round, by examples annotated so far, "
-             "and test accuracy at the end:", ""]
+             ("Validation accuracy (mean +- std over seeds) after each round, by examples annotated so far, "
+              "and test accuracy at the end:"), ""]
     lines += _curve_table(conds)
     reach = conds.get("elad", {}).get("budget_to_reach_random_final")
     if reach:
         got = f"{reach['budget']:.0f} examples" if reach["budget"] is not None else "not reached within the budget"
-        lines += ["", f"Budget ELAD needs to reach random selection's final validation accuracy "
-                      f"({reach['random_final']:.3f} at {reach['random_budget']} examples): **{got}** "
-                      "(linear interpolation between rounds of the mean curves)."]
-    lines += ["", "![accuracy against budget](elad_budget_curves.png)", "", "How the teacher annotated "
-              "(revision: kept = the teacher judged every step right; revised = correct prefix kept, rest "
-              "rewritten; full = a whole teacher rationale):", ""]
+        lines += ["", (f"Budget ELAD needs to reach random selection's final validation accuracy "
+                       f"({reach['random_final']:.3f} at {reach['random_budget']} examples): **{got}** "
+                       "(linear interpolation between rounds of the mean curves).")]
+    lines += ["", "![accuracy against budget](elad_budget_curves.png)", "",
+              ("How the teacher annotated (revision: kept = the teacher judged every step right; revised = "
+               "correct prefix kept, rest rewritten; full = a whole teacher rationale):"), ""]
     lines += _annotation_table(conds)
     if notes:
         lines += ["", notes]

@@ -17,10 +17,9 @@ from pathlib import Path
 
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
 # Words the task, the cot_sft cue/target, the teacher_revision prompt and the solver use.
-WORDS = (
-    "Start with Add Subtract Multiply Divide by Then add subtract multiply divide What is the result "
-    "Let's think step So answer Verdict all steps correct final wrong missing no found Step to get from"
-).split()
+WORDS = ("Start", "with", "Add", "Subtract", "Multiply", "Divide", "by", "Then", "add", "subtract", "multiply",
+         "divide", "What", "is", "the", "result", "Let's", "think", "step", "So", "answer", "Verdict", "all",
+         "steps", "correct", "final", "wrong", "missing", "no", "found", "Step", "to", "get", "from")
 PIECES = re.compile(r" ?\d+| ?[A-Za-z']+| ?[^\sA-Za-z\d]|\s")
 
 

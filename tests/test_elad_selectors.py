@@ -194,4 +194,4 @@ def test_max_cuts_bounds_the_early_answers_of_long_explanations():
         student.replies[prompt(long) + "\n".join(lines[:k]) + CUE] = [f" {k + 1}."]
     sel = ELADSelector(lam=1.0, max_cuts=3).select([long], None, ctx(student))
     assert sel[0].details["early_answers"] == ["2", "6", "10", "10"]  # cuts after steps 1, 5 and 9, then final
-    assert len([c for c in student.calls if c["prompts"][0].endswith(CUE)][0]["prompts"]) == 3
+    assert len(next(c for c in student.calls if c["prompts"][0].endswith(CUE))["prompts"]) == 3

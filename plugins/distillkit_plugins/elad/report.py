@@ -198,8 +198,8 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 def _run_section(run: dict[str, Any], metric: str, show: int) -> list[str]:
     lines = [f"### {run['name']} ({run['label']}, seed {run['seed']})", "",
-             f"Test {metric}: {_fmt(run['baseline_test'])} before, {_fmt(run['final_test'])} after; "
-             f"teacher calls {run['teacher_calls']}, cost {_fmt(run['cost'], 4)}.", "",
+             (f"Test {metric}: {_fmt(run['baseline_test'])} before, {_fmt(run['final_test'])} after; "
+              f"teacher calls {run['teacher_calls']}, cost {_fmt(run['cost'], 4)}."), "",
              f"| round | labeled | teacher calls | tokens in/out | cost | validation {metric} | annotations | parse errors |",
              "|---|---|---|---|---|---|---|---|"]
     for r in run["rounds"]:

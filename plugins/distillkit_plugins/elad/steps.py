@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 SplitMode = Literal["lines", "step_markers", "sentences"]
@@ -66,7 +67,7 @@ class SplitExplanation:
 def _spans(text: str, boundaries: list[int]) -> list[Step]:
     steps = []
     edges = [0, *boundaries, len(text)]
-    for a, b in zip(edges, edges[1:]):
+    for a, b in pairwise(edges):
         piece = text[a:b]
         stripped = piece.strip()
         if stripped:
