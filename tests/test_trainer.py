@@ -155,3 +155,22 @@ def test_plugin_hooks_register_documented_components(module, hook, names, regist
     for cls in found:
         assert cls.summary() and registry.get(cls.kind, cls.name) is cls
         assert all(f.description for f in cls.Options.model_fields.values()), cls.name
+
+
+def test_lora_student_trains_only_its_adapters_and_resumes(tmp_path, toy):
+    _, loss, _, views = toy
+    student = tiny_student(TINY_LLAMA, lora={"r": 4, "alpha": 8, "target_modules": "all-linear"})
+    frozen = {n: p.detach().clone() for n, p in student.model.named_parameters() if not p.requires_grad}
+    job = TrainJob(student=student, loss=loss, views=views, evaluate=lambda: {"acc": 0.0}, out_dir=tmp_path,
+                   select_metric="acc")
+    opts = {**FAST, "learning_rate": 1e-2, "save_every": 3}
+    result = AccelerateTrainer(max_steps=6, **opts).train(job)
+    rows = _loss_rows(result.history)
+    assert rows[-1]["loss"] < rows[0]["loss"]
+    now = dict(student.model.named_parameters())
+    assert all(torch.equal(now[n], p) for n, p in frozen.items())
+    again = tiny_student(TINY_LLAMA, lora={"r": 4, "alpha": 8, "target_modules": "all-linear"})
+    resumed = AccelerateTrainer(max_steps=6, **opts).train(TrainJob(
+        student=again, loss=loss, views=views, evaluate=lambda: {"acc": 0.0}, out_dir=tmp_path, select_metric="acc"))
+    assert resumed.history == result.history
+    assert all(torch.equal(p, now[n]) for n, p in again.model.named_parameters())
