@@ -174,3 +174,19 @@ def test_lora_student_trains_only_its_adapters_and_resumes(tmp_path, toy):
         student=again, loss=loss, views=views, evaluate=lambda: {"acc": 0.0}, out_dir=tmp_path, select_metric="acc"))
     assert resumed.history == result.history
     assert all(torch.equal(p, now[n]) for n, p in again.model.named_parameters())
+
+
+def test_a_tracker_without_its_package_is_a_validation_error(registry):
+    import importlib.util
+
+    from distillkit.config.load import load_pipeline
+    from distillkit.errors import ConfigError
+
+    if importlib.util.find_spec("wandb") is not None:
+        pytest.skip("wandb is installed here")
+    text = ("name: t\ntask: {type: synthetic_arithmetic}\nstudent: {type: hf}\nloss: {type: answer_only}\n"
+            "trainer: {type: accelerate, log_with: [wandb]}\n")
+    with pytest.raises(ConfigError) as err:
+        load_pipeline(None, registry, text=text)
+    (problem,) = err.value.problems
+    assert problem.location == "trainer.log_with[0]" and problem.hint == "pip install wandb"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import importlib.util
+from typing import Any, Literal
 
 from pydantic import Field
 
-from distillkit.components import ComponentOptions, Trainer, TrainJob, TrainResult
+from distillkit.components import ComponentOptions, CrossCheck, Trainer, TrainJob, TrainResult
+
+TRACKER_PACKAGES = {"tensorboard": "tensorboard", "wandb": "wandb", "mlflow": "mlflow"}
 
 
 class AccelerateTrainer(Trainer):
@@ -66,6 +69,13 @@ class AccelerateTrainer(Trainer):
         )
         seed: int | None = Field(None, description="Seed of data order and dropout; null: the pipeline's seed.")
         progress: bool = Field(True, description="Show a progress bar with loss and tokens/s.")
+
+    @classmethod
+    def cross_check(cls, options: Any, pipeline: Any) -> list[CrossCheck]:
+        # accelerate only warns about a tracker whose package is missing, then logs nothing
+        return [CrossCheck(location=f"log_with[{i}]", message=f"tracker {name!r} needs the {TRACKER_PACKAGES[name]!r} "
+                           "package, which is not installed", hint=f"pip install {TRACKER_PACKAGES[name]}")
+                for i, name in enumerate(options.log_with) if importlib.util.find_spec(TRACKER_PACKAGES[name]) is None]
 
     def train(self, job: TrainJob) -> TrainResult:
         from distillkit_plugins.training.loop import TrainingLoop
