@@ -33,16 +33,17 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "elad" / "synthetic_cpu.yaml"
-SAMPLED = "num_samples: 4, temperature: 1.0, max_pool: 150, max_new_tokens: 40"
+SAMPLED = "num_samples: 4, temperature: 1.0, max_pool: 100, max_new_tokens: 40"
 CONDITIONS: dict[str, list[str]] = {
     "elad": [],
     "random": ["selector={type: random}"],
     "elad_full_rationale": ["teachers[0].strategy={type: cot}"],
     "answer_entropy": [f"selector={{type: answer_entropy, {SAMPLED}}}"],
     "self_consistency": [f"selector={{type: self_consistency, {SAMPLED}}}"],
-    "least_confidence": ["selector={type: least_confidence, max_pool: 150, max_new_tokens: 40}"],
+    "least_confidence": ["selector={type: least_confidence, max_pool: 100, max_new_tokens: 40}"],
     "elad_intra_only": ["selector.lam=1.0"],
 }
+DEFAULT = [c for c in CONDITIONS if c != "elad_intra_only"]
 
 
 def run_condition(name: str, seed: int, runs: Path) -> tuple[Path, float]:
@@ -114,7 +115,8 @@ def _condition_stats(summaries: list[dict[str, Any]], walls: list[float], golds:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
+    ap.add_argument("--conditions", nargs="+", default=DEFAULT, choices=list(CONDITIONS),
+                    help="elad_intra_only (lam = 1, an ablation) is not run unless named.")
     ap.add_argument("--runs", type=Path, default=ROOT / "runs" / "elad-bench", help="Folder of the runs.")
     ap.add_argument("--out", type=Path, default=ROOT / "bench", help="Folder of the results.")
     args = ap.parse_args(argv)
