@@ -98,14 +98,19 @@ def test_total_budget_and_teacher_call_caps_stop_the_run(reg, tmp_path):
     assert state(capped)["teacher_calls"] == 6 and len(state(capped)["rounds"]) == 2
 
 
-def test_a_run_killed_in_a_round_resumes_without_paying_again(reg, tmp_path):
-    extra = "rounds: {count: 3, budget_per_round: 4}\n"
-    fake_pipeline.CRASH_IN_ROUND["round"] = 1
+def crash_in_training(reg, tmp_path, extra, round_idx):
+    """Run until the trainer of round ``round_idx`` dies (after that round's teacher calls were paid)."""
+    fake_pipeline.CRASH_IN_ROUND["round"] = round_idx
     try:
         with pytest.raises(RuntimeError, match="simulated crash"):
             run(reg, tmp_path, extra)
     finally:
         fake_pipeline.CRASH_IN_ROUND["round"] = None
+
+
+def test_a_run_killed_in_a_round_resumes_without_paying_again(reg, tmp_path):
+    extra = "rounds: {count: 3, budget_per_round: 4}\n"
+    crash_in_training(reg, tmp_path, extra, round_idx=1)
     before = selected(tmp_path / "run", 1)
     out = run(reg, tmp_path, extra)
     s = state(out)
@@ -144,12 +149,7 @@ def test_elad_report_command(reg, tmp_path):
 
 def test_a_round_that_spent_the_last_calls_still_trains_after_a_crash(reg, tmp_path):
     extra = "rounds: {count: 3, budget_per_round: 4, max_teacher_calls: 8}\n"
-    fake_pipeline.CRASH_IN_ROUND["round"] = 1
-    try:
-        with pytest.raises(RuntimeError, match="simulated crash"):
-            run(reg, tmp_path, extra)
-    finally:
-        fake_pipeline.CRASH_IN_ROUND["round"] = None
+    crash_in_training(reg, tmp_path, extra, round_idx=1)
     assert state(tmp_path / "run")["teacher_calls"] == 8  # counted when paid, before the crash
     s = state(run(reg, tmp_path, extra))
     assert [r["labeled_total"] for r in s["rounds"]] == [4, 8] and s["teacher_calls"] == 8
