@@ -62,3 +62,17 @@ def test_revision_strategy_options(registry):
     with pytest.raises(ConfigError, match="keep_correct_student_explanations"):
         load_pipeline(None, registry, text=BASE.replace(
             "{type: teacher_revision}", "{type: teacher_revision, keep_correct_student_explanations: false}"))
+
+
+def test_the_plugin_hooks_register_the_selectors_the_strategy_and_the_report_command(registry):
+    from distillkit_plugins import elad
+
+    selectors, strategies, commands = [], [], []
+    elad.register_sample_selectors(register=selectors.append)
+    elad.register_rationale_strategies(register=strategies.append)
+    elad.register_commands(cli=type("Cli", (), {"add_command": staticmethod(commands.append)}))
+    assert {c.name for c in selectors} == {"elad", "random", "answer_entropy", "least_confidence", "self_consistency"}
+    assert [c.name for c in strategies] == ["teacher_revision"] and commands[0].name == "elad-report"
+    for cls in selectors + strategies:
+        assert registry.get(cls.kind, cls.name) is cls
+        assert cls.summary() and all(f.description for f in cls.Options.model_fields.values())
