@@ -42,8 +42,9 @@ CONDITIONS: dict[str, list[str]] = {
     "self_consistency": [f"selector={{type: self_consistency, {SAMPLED}}}"],
     "least_confidence": ["selector={type: least_confidence, max_pool: 100, max_new_tokens: 40}"],
     "elad_intra_only": ["selector.lam=1.0"],
+    "elad_full_pool": ["selector.max_pool=null"],
 }
-DEFAULT = [c for c in CONDITIONS if c != "elad_intra_only"]
+DEFAULT = [c for c in CONDITIONS if c not in ("elad_intra_only", "elad_full_pool")]
 
 
 def run_condition(name: str, seed: int, runs: Path) -> tuple[Path, float]:
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--conditions", nargs="+", default=DEFAULT, choices=list(CONDITIONS),
-                    help="elad_intra_only (lam = 1, an ablation) is not run unless named.")
+                    help="elad_intra_only (lam = 1) and elad_full_pool (no max_pool) are ablations, run only when named.")
     ap.add_argument("--runs", type=Path, default=ROOT / "runs" / "elad-bench", help="Folder of the runs.")
     ap.add_argument("--out", type=Path, default=ROOT / "bench", help="Folder of the results.")
     args = ap.parse_args(argv)
