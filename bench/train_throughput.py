@@ -24,13 +24,13 @@ import time
 from pathlib import Path
 
 import torch
-from train_common import bench_student, bench_views, matmul_peak_gflops, param_counts
-
-from distillkit.components import TrainJob
 from distillkit_plugins.training.batching import BatchPlan
 from distillkit_plugins.training.encode import encode_views
 from distillkit_plugins.training.peak_rss import PeakRSS
 from distillkit_plugins.training.trainer import AccelerateTrainer
+from train_common import bench_student, bench_views, matmul_peak_gflops, param_counts
+
+from distillkit.components import TrainJob
 
 LR = 1e-3
 

@@ -27,10 +27,11 @@ STEPS, BATCH = 6, 2  # per process: 2 processes x 2 examples == 1 process x 2 ex
 
 
 def train_toy(out_dir: Path, *, grad_accum: int):
-    from distillkit.components import TrainJob
     from distillkit_plugins.hf.tiny import tiny_student
     from distillkit_plugins.training.toy import toy_views
     from distillkit_plugins.training.trainer import AccelerateTrainer
+
+    from distillkit.components import TrainJob
 
     _, loss, _, views = toy_views(16)
     trainer = AccelerateTrainer(max_steps=STEPS, batch_size=BATCH, grad_accum=grad_accum, learning_rate=3e-3,
