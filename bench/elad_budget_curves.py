@@ -10,7 +10,7 @@ teacher's slips and the selection randomness. Writes:
 - ``bench/elad_budget_curves.png``: accuracy against budget, one line per condition;
 - ``bench/RESULTS-elad.md``: the tables, with this command.
 
-    nice -n 10 python bench/elad_budget_curves.py            # 3 seeds, all conditions (~20-30 min)
+    nice -n 10 python bench/elad_budget_curves.py --seeds 0 1 2 3 4   # ~20 min on 2 free cores
     python bench/elad_budget_curves.py --seeds 0 --conditions elad random   # a quick look
 
 Finished runs are reused (their folders under --runs hold their state), so an interrupted
@@ -33,18 +33,18 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "elad" / "synthetic_cpu.yaml"
-SAMPLED = "num_samples: 4, temperature: 1.0, max_pool: 100, max_new_tokens: 40"
+SAMPLED = "num_samples: 4, temperature: 1.0, max_pool: 300, max_new_tokens: 40"
 CONDITIONS: dict[str, list[str]] = {
     "elad": [],
     "random": ["selector={type: random}"],
     "elad_full_rationale": ["teachers[0].strategy={type: cot}"],
     "answer_entropy": [f"selector={{type: answer_entropy, {SAMPLED}}}"],
     "self_consistency": [f"selector={{type: self_consistency, {SAMPLED}}}"],
-    "least_confidence": ["selector={type: least_confidence, max_pool: 100, max_new_tokens: 40}"],
+    "least_confidence": ["selector={type: least_confidence, max_pool: 300, max_new_tokens: 40}"],
     "elad_intra_only": ["selector.lam=1.0"],
     "elad_full_pool": ["selector.max_pool=null"],
 }
-DEFAULT = [c for c in CONDITIONS if c not in ("elad_intra_only", "elad_full_pool")]
+DEFAULT = [c for c in CONDITIONS if c != "elad_full_pool"]
 
 
 def run_condition(name: str, seed: int, runs: Path) -> tuple[Path, float]:
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--conditions", nargs="+", default=DEFAULT, choices=list(CONDITIONS),
-                    help="elad_intra_only (lam = 1) and elad_full_pool (no max_pool) are ablations, run only when named.")
+                    help="elad_full_pool (ELAD scoring the whole pool, slow) runs only when named.")
     ap.add_argument("--runs", type=Path, default=ROOT / "runs" / "elad-bench", help="Folder of the runs.")
     ap.add_argument("--out", type=Path, default=ROOT / "bench", help="Folder of the results.")
     args = ap.parse_args(argv)
