@@ -19,9 +19,9 @@ from distillkit.testing_server import FakeOpenAIServer, FaultPlan
 
 def test_random_faults_end_answered_or_failed_and_rerun_completes(registry, tmp_path):
     plan = FaultPlan(rate=0.2, seed=3, hang_s=0.5, slow_s=0.1, retry_after_s=0.01)
-    n = 150
+    n = 300
     with FakeOpenAIServer(faults=plan) as server, TeacherCache(tmp_path / "c.sqlite") as cache:
-        first = annotate_toy(server.url, cache, n, concurrency=16, max_retries=1, timeout_s=0.3, registry=registry)
+        first = annotate_toy(server.url, cache, n, concurrency=16, max_retries=0, timeout_s=0.3, registry=registry)
         statuses = [a.status for a in first.annotations]
         assert set(statuses) <= {"ok", "failed"} and statuses.count("failed") > 0
         assert all(a.reason for a in first.annotations if a.status == "failed")

@@ -47,7 +47,7 @@ def test_good_config_resolves(reg):
 def test_misspelled_option_gets_location_line_and_did_you_mean(reg):
     (p,) = problems(reg, GOOD.replace('    reply: "x', '    replly: "x'))
     assert p.location == "teachers[0].replly"
-    assert p.line == 5 and p.column == 5
+    assert p.line == 6 and p.column == 5
     assert "did you mean 'reply'" in p.hint and "available:" in p.hint
 
 
@@ -78,7 +78,7 @@ def test_component_cross_check_is_located(reg):
 def test_duplicate_teacher_ids(reg):
     text = GOOD.replace("student:", "  - id: t1\n    type: fake_scorer\nstudent:")
     (p,) = problems(reg, text)
-    assert p.location == "teachers[1].id" and p.line == 6
+    assert p.location == "teachers[1].id" and p.line == 7
 
 
 def test_budget_rules(reg):

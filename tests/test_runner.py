@@ -65,7 +65,8 @@ def test_budgeted_rounds_stop_when_the_pool_or_budget_is_spent(reg, tmp_path):
 
 
 def test_max_teacher_calls_caps_the_run(reg, tmp_path):
-    _, out = run(reg, tmp_path, "rounds: {count: 4, budget_per_round: 2, max_teacher_calls: 3}\n")
+    _, out = run(reg, tmp_path, "rounds: {count: 4, budget_per_round: 2, max_teacher_calls: 3}\n",
+                 overrides=["evaluation.teachers=false"])
     state = json.loads((out / "state.json").read_text())
     assert state["teacher_calls"] == 3
     assert sum(1 for c in fake_pipeline.CALLS) == 3
@@ -76,14 +77,14 @@ def test_crash_then_resume_repeats_no_paid_call_and_no_finished_round(reg, tmp_p
     fake_pipeline.CRASH_IN_ROUND["round"] = 1
     try:
         with pytest.raises(RuntimeError, match="simulated crash"):
-            run(reg, tmp_path, extra)
+            run(reg, tmp_path, extra, overrides=["task.size=18", "evaluation.teachers=false"])
     finally:
         fake_pipeline.CRASH_IN_ROUND["round"] = None
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert len(state["rounds"]) == 1
     assert len(fake_pipeline.CALLS) == 4  # rounds 0 and 1 were annotated before the crash
     selected_1 = (tmp_path / "run" / "rounds" / "01" / "selected.jsonl").read_text()
-    run(reg, tmp_path, extra)
+    run(reg, tmp_path, extra, overrides=["task.size=18", "evaluation.teachers=false"])
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert [r["labeled_total"] for r in state["rounds"]] == [2, 4, 6]
     assert len(fake_pipeline.CALLS) == 6  # only round 2's two items were new
