@@ -196,7 +196,7 @@ def _round(run: _Run, r: int) -> bool:
     metric = p.metrics[0].name
     job = TrainJob(student=p.student, loss=p.loss, views=views, out_dir=rdir / "train", seed=p.spec.seed + r,
                    evaluate=lambda: {k: v for k, v in run.evaluate(validation).items() if isinstance(v, float)},
-                   select_metric=metric, emit=lambda e, payload: run.events(e, {"round": r, **payload}))
+                   select_metric=metric, select_higher_is_better=p.metrics[0].higher_is_better, emit=lambda e, payload: run.events(e, {"round": r, **payload}))
     if views:
         result = p.trainer.train(job)
     else:  # every annotation so far failed or was filtered: nothing to learn, the round still counts

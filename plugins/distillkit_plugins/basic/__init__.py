@@ -1,5 +1,5 @@
 """Built-in basics: the select-everything selector, the dataset teacher, chain-of-thought strategies,
-rationale filters."""
+rationale filters, the console callback."""
 
 from distillkit import hookimpl
 
@@ -38,3 +38,10 @@ def register_rationale_filters(register):
 
     for cls in (AnswerMatchesGold, NonEmpty, NotTruncated, MinLength):
         register(cls)
+
+
+@hookimpl
+def register_callbacks(register):
+    from distillkit_plugins.basic.console_callback import ConsoleSummary
+
+    register(ConsoleSummary)
