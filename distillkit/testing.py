@@ -7,7 +7,6 @@ third-party plugins are never seen), plus any plugin modules a test passes in.
 from __future__ import annotations
 
 import importlib
-import tomllib
 from pathlib import Path
 from types import ModuleType
 
@@ -25,5 +24,7 @@ def builtin_registry(*extra: ModuleType) -> Registry:
 
 
 def pyproject_entry_points(root: Path) -> dict[str, str]:
+    import tomllib  # Python >= 3.11; only the meta-tests call this
+
     data = tomllib.loads((root / "pyproject.toml").read_text())
     return dict(data["project"]["entry-points"]["distillkit"])

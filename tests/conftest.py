@@ -5,9 +5,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import pytest  # noqa: E402
+import pytest
 
-from distillkit.testing import builtin_registry  # noqa: E402
+from distillkit.testing import builtin_registry
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The basic plugin's hooks: register_rationale_filters and register_callbacks register what they promise."""
 
-from distillkit.testing import builtin_modules
 from distillkit.plugin_manager import load_plugins
 from distillkit.run.events import EventLog
+from distillkit.testing import builtin_modules
 
 
 def _registered(hook):

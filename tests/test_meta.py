@@ -9,10 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import distillkit_plugins
 import pytest
 
 import distillkit
-import distillkit_plugins
 from distillkit import hookspecs
 from distillkit.config.load import load_pipeline
 from distillkit.testing import BUILTIN_PLUGINS, pyproject_entry_points

@@ -2,9 +2,10 @@
 
 import json
 
+from distillkit_plugins.hf.tiny import TINY_LLAMA, tiny_student
+
 from distillkit.config.load import load_pipeline
 from distillkit.run.runner import run_pipeline
-from distillkit_plugins.hf.tiny import TINY_LLAMA, tiny_student
 
 QUICKSTART = "configs/tinyllm/quickstart.yaml"
 

@@ -27,7 +27,24 @@ BASES: tuple[type[Component], ...] = (
 KINDS: dict[str, type[Component]] = {b.kind: b for b in BASES}
 
 __all__ = [
-    "BASES", "KINDS", "Callback", "Component", "ComponentOptions", "CrossCheck", "Metric",
-    "RationaleFilter", "RationaleStrategy", "SampleSelector", "SelectionContext", "StrategyContext",
-    "StudentLoss", "StudentModel", "Task", "Teacher", "TeacherOptions", "Trainer", "TrainJob", "TrainResult",
+    "BASES",
+    "KINDS",
+    "Callback",
+    "Component",
+    "ComponentOptions",
+    "CrossCheck",
+    "Metric",
+    "RationaleFilter",
+    "RationaleStrategy",
+    "SampleSelector",
+    "SelectionContext",
+    "StrategyContext",
+    "StudentLoss",
+    "StudentModel",
+    "Task",
+    "Teacher",
+    "TeacherOptions",
+    "TrainJob",
+    "TrainResult",
+    "Trainer",
 ]

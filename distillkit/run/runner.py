@@ -22,7 +22,7 @@ from distillkit.registry import Registry
 from distillkit.run.distributed import is_main_process, wait_for
 from distillkit.run.evaluation import evaluate_student
 from distillkit.run.events import EventLog
-from distillkit.run.outputs import write_json, write_run_header
+from distillkit.run.outputs import write_run_header
 from distillkit.run.resume_guard import check_same_run
 from distillkit.run.selection_io import load_selection, save_selection
 from distillkit.run.state import RunState
