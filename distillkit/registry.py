@@ -57,6 +57,14 @@ class Registry:
         return cls(cls.Options(**options))
 
 
+def _how_to_disable(names: list[str], plugins: dict[str, PluginInfo]) -> str:
+    """How to leave out one of ``names``: --plugin files are left out, entry points disabled."""
+    local = [plugins[n].module for n in names if n in plugins and plugins[n].source == "--plugin"]
+    if local:
+        return f"leave out --plugin {local[-1]}."
+    return f"disable plugin {names[-1]!r} with DISTILLKIT_DISABLE_PLUGINS={names[-1]}."
+
+
 def _collect(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo]) -> dict[str, dict[str, Entry]]:
     entries: dict[str, dict[str, Entry]] = {b.kind: {} for b in BASES}
     trace = pm.trace.root.get("registry")  # prints only when DISTILLKIT_TRACE_PLUGINS is set
@@ -77,8 +85,8 @@ def _collect(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo]) -> dict[s
                     raise PluginError(
                         f"{_base.kind} name {cls.name!r} is registered twice: by plugin {seen.plugin!r} "
                         f"({seen.cls.__module__}.{seen.cls.__qualname__}) and by plugin {_plugin!r} "
-                        f"({cls.__module__}.{cls.__qualname__}). Rename one, or disable a plugin "
-                        f"with DISTILLKIT_DISABLE_PLUGINS."
+                        f"({cls.__module__}.{cls.__qualname__}). Rename one, or "
+                        + _how_to_disable([seen.plugin, _plugin], plugins)
                     )
                 entries[_base.kind][cls.name] = Entry(cls, _plugin)
                 trace(f"{_plugin}: {_base.hook} -> {_base.kind} {cls.name!r}")

@@ -66,7 +66,7 @@ def test_all_problems_reported_together(reg):
 def test_unknown_teacher_id_and_capability(reg):
     found = problems(reg, GOOD.replace("teacher: t1", "teacher: t2").replace("fake_scorer", "fake_echo"))
     msgs = {p.location: p.message for p in found}
-    assert "names teacher 't2'" in msgs["loss"]
+    assert "names teacher 't2'" in msgs["loss.teacher"]  # located at the option that names it
     assert "needs teacher capability score" in msgs["teachers[0].type"]
 
 

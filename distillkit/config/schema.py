@@ -43,7 +43,8 @@ class RoundsSpec(BaseModel):
     max_cost: float | None = Field(None, gt=0, description="Stop when this much money was spent (needs prices).")
     retrain: str = Field(
         "continue", pattern="^(continue|scratch)$",
-        description="Each round, continue from the last student or start again from the initial one.",
+        description="Each round, continue from the last student or start again from the initial one "
+        "(continue or scratch).",
     )
 
 
@@ -69,15 +70,26 @@ class PipelineSpec(BaseModel):
     description: str = Field("", description="Free text, copied into the report.")
     seed: int = Field(0, description="Seed for data splits, selection, in-context examples and training.")
     output_dir: str | None = Field(None, description="Run folder (default runs/<name>).")
-    task: ComponentSpec
-    teachers: list[TeacherSpec] = Field(default_factory=list)
-    filters: list[ComponentSpec] = Field(default_factory=list)
-    selector: ComponentSpec = Field(default_factory=lambda: ComponentSpec(type="all"))
-    student: ComponentSpec
-    loss: ComponentSpec
-    trainer: ComponentSpec = Field(default_factory=lambda: ComponentSpec(type="accelerate"))
-    metrics: list[ComponentSpec] = Field(default_factory=lambda: [ComponentSpec(type="accuracy")], min_length=1)
-    callbacks: list[ComponentSpec] = Field(default_factory=list)
-    rounds: RoundsSpec = Field(default_factory=RoundsSpec)
-    cache: CacheSpec = Field(default_factory=CacheSpec)
-    evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
+    task: ComponentSpec = Field(description="A mapping with the data: {type: <task>, ...}; "
+                                "`distillkit components task` lists them.")
+    teachers: list[TeacherSpec] = Field(default_factory=list, description="A list of teachers, each "
+                                        "{id: <name>, type: <teacher>, strategy: {type: ...}, ...}.")
+    filters: list[ComponentSpec] = Field(default_factory=list, description="A list of rationale filters, "
+                                         "each {type: <filter>, ...}.")
+    selector: ComponentSpec = Field(default_factory=lambda: ComponentSpec(type="all"),
+                                    description="A mapping {type: <selector>, ...}: which pool items are annotated.")
+    student: ComponentSpec = Field(description="A mapping with the model to train: {type: <student>, ...}; "
+                                   "`distillkit components student` lists them.")
+    loss: ComponentSpec = Field(description="A mapping with the training objective: {type: <loss>, ...}; "
+                                "`distillkit components loss` lists them.")
+    trainer: ComponentSpec = Field(default_factory=lambda: ComponentSpec(type="accelerate"),
+                                   description="A mapping {type: <trainer>, ...} with the training loop's options.")
+    metrics: list[ComponentSpec] = Field(default_factory=lambda: [ComponentSpec(type="accuracy")], min_length=1,
+                                         description="A non-empty list of metrics, each {type: <metric>}; "
+                                         "leave the section out for [accuracy].")
+    callbacks: list[ComponentSpec] = Field(default_factory=list, description="A list of callbacks, each {type: ...}.")
+    rounds: RoundsSpec = Field(default_factory=RoundsSpec, description="A mapping such as "
+                               "{count: 3, budget_per_round: 32, retrain: continue}.")
+    cache: CacheSpec = Field(default_factory=CacheSpec, description="A mapping such as {path: ..., enabled: true}.")
+    evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec, description="A mapping such as "
+                                       "{max_new_tokens: 64, batch_size: 16}.")

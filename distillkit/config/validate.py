@@ -8,6 +8,7 @@ Nothing here loads a model or touches the network.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -27,13 +28,13 @@ class _Collector:
         self.positions = positions
         self.problems: list[Problem] = []
 
-    def add(self, path: tuple, message: str, hint: str | None = None) -> None:
+    def add(self, path: tuple, message: str, hint: str | None = None, *, default_note: bool = True) -> None:
         line, col = position(self.positions, path)
-        if path and self.positions and path[:1] not in self.positions:
+        if default_note and path and self.positions and path[:1] not in self.positions:
             message += f" (from the default `{path[0]}` section; set it explicitly to change it)"
         self.problems.append(Problem(dotted(path), message, line, col, hint))
 
-    def pydantic(self, base: tuple, exc: ValidationError, model: type[BaseModel]) -> None:
+    def pydantic(self, base: tuple, exc: ValidationError, model: type[BaseModel], fallback_hint: str | None = None) -> None:
         for err in exc.errors():
             loc = tuple(err["loc"])
             path = base + loc
@@ -43,35 +44,46 @@ class _Collector:
                 hint = unknown_name_hint(str(loc[-1]), fields)
                 self.add(path, f"unknown option {loc[-1]!r}", hint)
             elif kind == "missing":
-                self.add(path, "required but missing", _describe(model, loc))
+                # a missing section is not "from the default section": it has no default
+                self.add(path, "required but missing", _describe(model, loc) or fallback_hint,
+                         default_note=len(path) > 1)
             else:
                 got = err.get("input")
                 shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
-                self.add(path, f"{err['msg']}{shown}", _describe(model, loc))
+                msg = re.sub(r" or instance of \w+", "", err["msg"])  # pydantic's class names mean nothing in YAML
+                msg = msg.removeprefix("Value error, ")
+                self.add(path, f"{msg}{shown}", _describe(model, loc) or fallback_hint)
 
 
-def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
-    """Field names of the (nested) model at ``loc``; best effort for did-you-mean."""
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The (nested) model at ``loc`` (list indices skipped); None when it is not a model."""
     current: Any = model
     for part in loc:
         if isinstance(part, int):
             continue
         field = getattr(current, "model_fields", {}).get(part)
         if field is None:
-            return []
+            return None
         annotation = field.annotation
         args = getattr(annotation, "__args__", ())
         current = next((a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
         if current is None:
-            return []
-    return list(getattr(current, "model_fields", {}))
+            return None
+    return current
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the (nested) model at ``loc``; best effort for did-you-mean."""
+    return list(getattr(_model_at(model, loc), "model_fields", {}))
 
 
 def _describe(model: type[BaseModel], loc: tuple) -> str | None:
-    names = [p for p in loc if isinstance(p, str)]
+    """Description of the field at ``loc``, also inside nested models (rounds.count, teachers[0].id)."""
+    names = [i for i, p in enumerate(loc) if isinstance(p, str)]
     if not names:
         return None
-    field = getattr(model, "model_fields", {}).get(names[0]) if len(names) == 1 else None
+    last = names[-1]
+    field = getattr(_model_at(model, loc[:last]), "model_fields", {}).get(loc[last])
     return field.description if field is not None and field.description else None
 
 
@@ -84,14 +96,15 @@ def _resolve(reg: Registry, out: _Collector, kind: str, spec: ComponentSpec, pat
     try:
         options = cls.Options.model_validate(spec.options())
     except ValidationError as exc:
-        out.pydantic(path, exc, cls.Options)
+        out.pydantic(path, exc, cls.Options, f"see its options: distillkit show {kind} {spec.type}")
         return None
     return cls(options)
 
 
 def _structural(data: Any, out: _Collector) -> PipelineSpec | None:
     if not isinstance(data, dict):
-        out.add((), f"a pipeline must be a YAML mapping, got {type(data).__name__}",
+        got = "an empty file" if data is None else type(data).__name__
+        out.add((), f"a pipeline must be a YAML mapping, got {got}",
                 "start from a file in configs/, e.g. configs/tinyllm/quickstart.yaml")
         return None
     try:
@@ -107,6 +120,18 @@ def _structural(data: Any, out: _Collector) -> PipelineSpec | None:
         return None
 
 
+def _path_of_value(data: Any, value: str, path: tuple = ()) -> tuple:
+    """Path of the first option equal to ``value`` (e.g. ('rationales', 1, 'teacher')); () if none."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, item in items:
+        if item == value:
+            return path + (key,)
+        found = _path_of_value(item, value, path + (key,))
+        if found:
+            return found
+    return ()
+
+
 def _cross_checks(p: ResolvedPipeline, out: _Collector) -> None:
     spec = p.spec
     ids = [t.id for t in spec.teachers]
@@ -116,8 +141,9 @@ def _cross_checks(p: ResolvedPipeline, out: _Collector) -> None:
     if p.loss is not None:
         for tid in p.loss.teacher_ids():
             if tid not in ids:
-                out.add(("loss",), f"names teacher {tid!r}, which is not defined in `teachers`",
-                        (did_you_mean(tid, ids) or "") + f" defined ids: {', '.join(ids) or '(none)'}")
+                where = ("loss",) + _path_of_value(spec.loss.options(), tid)
+                out.add(where, f"names teacher {tid!r}, which is not defined in `teachers`",
+                        " ".join(filter(None, [did_you_mean(tid, ids), f"defined ids: {', '.join(ids) or '(none)'}"])))
         need = p.loss.requires_teacher_capabilities
         resolved = {slot.id: slot for slot in p.teachers}
         for i, tid in enumerate(ids):

@@ -35,6 +35,10 @@ def parse_yaml(text: str, source: str = "<string>") -> tuple[Any, Positions]:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         problem = getattr(exc, "problem", None) or str(exc)
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context:  # e.g. "while parsing a flow mapping" + where that mapping was opened
+            opened = f" opened at line {start.line + 1}, column {start.column + 1}" if start else ""
+            problem = f"{problem} ({context}{opened})"
         raise ConfigError(
             [Problem("", f"YAML syntax error: {problem}", line, col,
                      "check indentation, colons and quotes around this line")],
