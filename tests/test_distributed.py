@@ -45,9 +45,12 @@ def train_toy(out_dir: Path, *, grad_accum: int):
 def test_two_process_ddp_matches_one_process_with_the_same_global_batch(tmp_path):
     import torch
 
-    launcher = shutil.which("accelerate")
-    assert launcher, "accelerate's launcher is not on PATH"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    # the launcher installed beside this interpreter (CI runs .venv/bin/python without activating)
+    beside = Path(sys.executable).parent / "accelerate"
+    launcher = str(beside) if beside.exists() else shutil.which("accelerate")
+    assert launcher, "accelerate's launcher is neither beside the interpreter nor on PATH"
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "PATH": path}
     cmd = [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
            "--dynamo_backend", "no", "--main_process_port", "0", __file__, str(tmp_path / "ddp")]
     subprocess.run(cmd, check=True, timeout=240, env=env)
