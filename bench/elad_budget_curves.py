@@ -122,9 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench", help="Folder of the results.")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "bench"))
-    from elad_word_tokenizer import build
-
     from distillkit_plugins.elad.report import curves, plot_curves, summarize_run
+    from elad_word_tokenizer import build
 
     args.runs.mkdir(parents=True, exist_ok=True)
     build(args.runs / "tokenizer")

@@ -1,15 +1,15 @@
 """The teacher_revision strategy: its prompt, its verdict reader and its revision parser."""
 
 import pytest
-
-from distillkit.components import StrategyContext
-from distillkit.types import Example, TeacherRequest
 from distillkit_plugins.elad.revision import TeacherRevision
 from distillkit_plugins.elad.revision_parser import RevisionRules, parse_revision
 from distillkit_plugins.elad.steps import split_explanation
 from distillkit_plugins.elad.verdict import VerdictError, find_verdict
 from distillkit_plugins.tasks.synthetic.solver import SyntheticSolver
 from distillkit_plugins.tasks.synthetic.task import SyntheticArithmetic
+
+from distillkit.components import StrategyContext
+from distillkit.types import Example, TeacherRequest
 
 TASK = SyntheticArithmetic(train_size=4, validation_size=0, test_size=0)
 FMT = TASK.answer_format

@@ -10,14 +10,14 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
+from distillkit_plugins.elad import register_commands
+from distillkit_plugins.elad.report import summarize_run, write_report
 
 from distillkit.cli.main import cli
 from distillkit.config.load import load_pipeline
 from distillkit.registry import build_registry
 from distillkit.run.runner import run_pipeline
 from distillkit.testing import builtin_modules
-from distillkit_plugins.elad import register_commands
-from distillkit_plugins.elad.report import summarize_run, write_report
 from tests.plugins import elad_fakes, fake_pipeline
 
 BASE = """\

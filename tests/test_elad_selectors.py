@@ -8,10 +8,6 @@ import math
 import random
 
 import pytest
-
-from distillkit.components import SelectionContext
-from distillkit.components.selector import STUDENT
-from distillkit.types import Example
 from distillkit_plugins.elad.baselines import (
     AnswerEntropySelector,
     LeastConfidenceSelector,
@@ -20,6 +16,10 @@ from distillkit_plugins.elad.baselines import (
 )
 from distillkit_plugins.elad.elad_selector import ELADSelector
 from distillkit_plugins.tasks.synthetic.task import SyntheticArithmetic
+
+from distillkit.components import SelectionContext
+from distillkit.components.selector import STUDENT
+from distillkit.types import Example
 from tests.plugins.elad_fakes import CUE, ScriptedStudent
 
 TASK = SyntheticArithmetic()

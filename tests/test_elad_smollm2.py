@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 import pytest
+from distillkit_plugins.elad.report import summarize_run
 
 from distillkit.config.load import load_pipeline
 from distillkit.run.runner import run_pipeline
-from distillkit_plugins.elad.report import summarize_run
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,7 +3,6 @@
 import math
 
 import pytest
-
 from distillkit_plugins.elad.steps import split_explanation
 from distillkit_plugins.elad.uncertainty import disagreement, flip_rate, majority, mix, normalized_entropy
 

@@ -15,12 +15,12 @@ import random
 import re
 from pathlib import Path
 
+from distillkit_plugins.tasks.synthetic.problems import ArithmeticProblem
 from pydantic import Field
 
 from distillkit import hookimpl
 from distillkit.components import ComponentOptions, StudentLoss, StudentModel
 from distillkit.types import View
-from distillkit_plugins.tasks.synthetic.problems import ArithmeticProblem
 
 CUE = "\nSo the answer is"
 
