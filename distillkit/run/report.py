@@ -17,6 +17,16 @@ def _metrics_row(label: str, m: dict[str, Any] | None) -> str:
     return f"| {label} | {'; '.join(vals)} | {m.get('n', '-')} |"
 
 
+def _finish(plt, fig, ax, xlabel: str, ylabel: str, title: str, path: Path) -> Path:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def _plot_losses(state: RunState, out: Path) -> Path | None:
     rows = [(r["round"], h) for r in state.rounds for h in r["train"]["history"] if "step" in h]
     keys = sorted({k for _, h in rows for k, v in h.items() if k.startswith("loss") and isinstance(v, (int, float))})
@@ -34,15 +44,9 @@ def _plot_losses(state: RunState, out: Path) -> Path | None:
     for key in keys:
         pts = [(offsets[rnd] + h["step"], h[key]) for rnd, h in rows if key in h]
         ax.plot([x for x, _ in pts], [y for _, y in pts], label=key)
-    ax.set_xlabel("optimizer step (rounds concatenated)")
-    ax.set_ylabel("loss")
     ax.legend()
-    ax.set_title("Training loss per component")
-    fig.tight_layout()
-    path = out / "loss_curves.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _finish(plt, fig, ax, "optimizer step (rounds concatenated)", "loss", "Training loss per component",
+                   out / "loss_curves.png")
 
 
 def _plot_budget(state: RunState, metric: str, out: Path) -> Path | None:
@@ -56,14 +60,8 @@ def _plot_budget(state: RunState, metric: str, out: Path) -> Path | None:
 
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o")
-    ax.set_xlabel("examples annotated by teachers (budget spent)")
-    ax.set_ylabel(f"validation {metric}")
-    ax.set_title("Accuracy against teacher budget")
-    fig.tight_layout()
-    path = out / "accuracy_vs_budget.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _finish(plt, fig, ax, "examples annotated by teachers (budget spent)", f"validation {metric}",
+                   "Accuracy against teacher budget", out / "accuracy_vs_budget.png")
 
 
 def _annotation_table(state: RunState) -> list[str]:
