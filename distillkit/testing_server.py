@@ -175,9 +175,14 @@ class FakeOpenAIServer:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, drain_s: float = 5.0) -> None:
         if self._http is not None:
             self._http.shutdown()
+            # handler threads are daemons (keep-alive reads would block a join), so wait for the
+            # requests still being served: a client may have its answer before the server counts it
+            deadline = time.monotonic() + drain_s
+            while self.stats.in_flight and time.monotonic() < deadline:
+                time.sleep(0.01)
             self._http.server_close()
             self._http = None
 
@@ -207,14 +212,23 @@ class FakeOpenAIServer:
             if self.latency_s:
                 time.sleep(self.latency_s)
             body = json.dumps(self._completion(payload, prompts, chat)).encode()
-            if fault == "slow":
-                self._count_fault(fault)
-                self._trickle(handler, body)
-            else:
-                handler.send_bytes(200, body)
+            # counted before sending: once the body is out the client may move on (and a test read
+            # the counters) before this thread runs again
             with self.lock:
                 self.stats.answered[key] += 1
-        except OSError:  # the client went away (e.g. it timed out a slow body): not an answer
+            try:
+                if fault == "slow":
+                    self._count_fault(fault)
+                    self._trickle(handler, body)
+                else:
+                    handler.send_bytes(200, body)
+            except OSError:  # the client went away (e.g. it timed out a slow body): not an answer
+                with self.lock:
+                    self.stats.answered[key] -= 1
+                    if not self.stats.answered[key]:
+                        del self.stats.answered[key]
+                raise
+        except OSError:
             handler.close_connection = True
         finally:
             with self.lock:

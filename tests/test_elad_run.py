@@ -6,6 +6,7 @@ arithmetic explanations with slips and memorises what it is trained on.
 """
 
 import json
+import sqlite3
 import textwrap
 
 import pytest
@@ -162,3 +163,19 @@ def test_a_round_whose_annotations_all_failed_is_evaluated_without_training(reg,
     s = state(out)
     assert [r["annotation"]["solver"]["parse_errors"] for r in s["rounds"]] == [3, 3]
     assert [r["train"]["steps"] for r in s["rounds"]] == [0, 0] and s["final"] is not None
+
+
+def test_resume_shows_the_teacher_the_same_explanations_when_the_selector_kept_none(reg, tmp_path):
+    extra = "rounds: {count: 3, budget_per_round: 4}\n"
+    fake_pipeline.CRASH_IN_ROUND["round"] = 2
+    try:
+        with pytest.raises(RuntimeError, match="simulated crash"):
+            run(reg, tmp_path, extra, selector="{type: random}")
+    finally:
+        fake_pipeline.CRASH_IN_ROUND["round"] = None
+    s = state(run(reg, tmp_path, extra, selector="{type: random}"))
+    assert [r["annotation"]["solver"]["calls"] for r in s["rounds"]] == [4, 4, 0]  # round 2: all from the cache
+    assert s["teacher_calls"] == 12
+    with sqlite3.connect(tmp_path / "run" / "teacher_cache.sqlite") as db:  # replayed rounds 0-1 paid nothing
+        assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 12
+    assert (tmp_path / "run" / "rounds" / "00" / "student_explanations.json").exists()

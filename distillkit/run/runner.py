@@ -8,6 +8,7 @@ teacher answers come from the cache, training resumes from its newest checkpoint
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,14 +118,25 @@ def _select(run: _Run, r: int, pool: list[Example], k: int | None, rdir: Path) -
     return selections
 
 
-def _student_explanations(run: _Run, selections: list[Selection]) -> dict[str, str]:
-    """The student's own reasoning for revision strategies: from the selector when it kept it."""
+def _student_explanations(run: _Run, selections: list[Selection], rdir: Path) -> dict[str, str]:
+    """The student's own reasoning for revision strategies: from the selector when it kept it.
+
+    Saved once per round: a replayed or resumed round must show the teacher the same text (same
+    prompts, so cache hits), and the student no longer holds that round's weights to regenerate it.
+    """
+    path = rdir / "student_explanations.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
     out = {s.example.id: s.details["student_explanation"] for s in selections if "student_explanation" in s.details}
     missing = [s.example for s in selections if s.example.id not in out]
     if missing:
         prompts = [run.p.loss.inference_prompt(e, run.p.task) for e in missing]
         texts = run.p.student.generate(prompts, max_new_tokens=run.p.spec.evaluation.max_new_tokens)
         out.update({e.id: t[0] for e, t in zip(missing, texts)})
+    if run.main:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(out), encoding="utf-8")
+        tmp.replace(path)
     return out
 
 
@@ -132,7 +144,7 @@ def _annotate(run: _Run, r: int, selections: list[Selection], rdir: Path) -> dic
     p = run.p
     examples = [s.example for s in selections]
     needs_expl = any(slot.strategy.needs_student_explanations for slot in p.teachers)
-    explanations = _student_explanations(run, selections) if needs_expl else {}
+    explanations = _student_explanations(run, selections, rdir) if needs_expl else {}
     stats: dict[str, Any] = {}
     for slot in p.teachers:
         slot.strategy.prepare(StrategyContext(p.task, run.splits.train, p.spec.seed, explanations))

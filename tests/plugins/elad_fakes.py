@@ -93,7 +93,8 @@ class ArithmeticReasoner(StudentModel):
         problem = ArithmeticProblem.from_question(prompt)
         if problem is None:
             return "I cannot read this."
-        slip = _slip_step(prompt, len(problem.steps))
+        # what it writes depends on how much it has learned, like a real student's weights
+        slip = _slip_step(prompt, len(problem.steps), salt=str(len(self.model) // 4))
         if rng is not None and rng.random() < self.options.sample_slip:
             slip = rng.randrange(len(problem.steps) + 1)
             slip = slip if slip < len(problem.steps) else None
