@@ -1,6 +1,8 @@
 """The quickstart pipeline end to end in seconds: the same config, with tiny models in place of SmolLM2."""
 
 import json
+import re
+from pathlib import Path
 
 from distillkit_plugins.hf.tiny import TINY_LLAMA, tiny_student
 
@@ -30,12 +32,27 @@ def test_quickstart_pipeline_on_tiny_models(registry, tmp_path):
     assert annotation["solver"]["ok"] == 12 and annotation["smollm2"]["calls"] == 12
     assert set(metrics["teachers_test"]) == {"smollm2", "solver"}
     assert metrics["teachers_test"]["solver"]["accuracy"] >= 0.5  # a 10%-per-step-error oracle
-    history = json.loads((out / "state.json").read_text())["rounds"][0]["train"]["history"]
+    round0 = json.loads((out / "state.json").read_text())["rounds"][0]
+    by_component, skipped = round0["views_by_component"], round0["views_skipped"]
+    assert by_component["answer"] == 12 and by_component["rationale:solver"] == 12
+    # every smollm2 rationale either became a view or is counted with its reason
+    smollm2_skipped = sum(n for k, n in skipped.items() if k.startswith("smollm2:"))
+    assert by_component.get("rationale:smollm2", 0) + smollm2_skipped == 12, (by_component, skipped)
+    assert round0["views"] == sum(by_component.values())
+    history = round0["train"]["history"]
     components = {k for row in history for k in row if k.startswith("loss/")}
     assert {"loss/answer"} <= components and any("solver" in c for c in components), components
     assert (out / "student" / "config.json").exists() and (out / "student" / "README.md").exists()
     report = (out / "report.md").read_text()
     assert "Example rationales" in report and "loss_curves.png" in report
+    assert "rationale:solver 12" in report
     from transformers import AutoModelForCausalLM
 
     assert AutoModelForCausalLM.from_pretrained(out / "student").config.num_hidden_layers == 2
+
+
+def test_the_pipeline_in_the_tinyllm_doc_validates(registry):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "tinyllm.md").read_text()
+    (block,) = re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL)
+    p = load_pipeline(None, registry, text=block)
+    assert [t.id for t in p.teachers] == ["flan", "llama"] and p.loss.teacher_ids() == ["flan", "llama"]

@@ -64,6 +64,16 @@ def _plot_budget(state: RunState, metric: str, out: Path) -> Path | None:
                    "Accuracy against teacher budget", out / "accuracy_vs_budget.png")
 
 
+def _views_cell(r: dict) -> str:
+    """Total views, per loss component, and the rationales the loss could not use (by teacher:reason)."""
+    parts = [f"{r['views']}"]
+    if r.get("views_by_component"):
+        parts.append("(" + ", ".join(f"{c} {n}" for c, n in sorted(r["views_by_component"].items())) + ")")
+    if r.get("views_skipped"):
+        parts.append("skipped: " + ", ".join(f"{k} {n}" for k, n in sorted(r["views_skipped"].items())))
+    return " ".join(parts)
+
+
 def _annotation_table(state: RunState) -> list[str]:
     lines = ["| round | teacher | calls | cache hits | ok | parse errors | filtered | failed (by reason) | tokens in/out | time s |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -93,7 +103,7 @@ def write_report(run_dir: Path, p: ResolvedPipeline, state: RunState, teachers: 
               "|---|---|---|---|---|---|---|"]
     for r in state.rounds:
         val = r["validation"].get(metric)
-        lines.append(f"| {r['round']} | {r['selected']} | {r['labeled_total']} | {r['views']} | "
+        lines.append(f"| {r['round']} | {r['selected']} | {r['labeled_total']} | {_views_cell(r)} | "
                      f"{metric} {val:.3f} | {r['train']['steps']} | {r['train']['peak_rss_mb'] or '-'} |"
                      if isinstance(val, float) else f"| {r['round']} | {r['selected']} | - | - | - | - | - |")
     lines += ["", f"Teacher calls in total: {state.teacher_calls}; cost: {state.cost:.4f}", "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,7 +204,10 @@ def _round(run: _Run, r: int) -> bool:
     run.events("annotated", {"round": r, "selected": len(selections), "teachers": stats})
     _student_at(run, -1 if p.spec.rounds.retrain == "scratch" else r - 1)
     by_id = {e.id: e for e in run.splits.train}
+    skipped_before = Counter(getattr(p.loss, "skipped", {}))  # losses that drop unusable rationales count them
     views = [v for ex_id, anns in run.labeled.items() for v in p.loss.views(by_id[ex_id], anns, p.task)]
+    skipped = Counter(getattr(p.loss, "skipped", {}))
+    skipped.subtract(skipped_before)
     validation = run.split("validation")
     metric = p.metrics[0].name
     job = TrainJob(student=p.student, loss=p.loss, views=views, out_dir=rdir / "train", seed=p.spec.seed + r,
@@ -221,6 +225,7 @@ def _round(run: _Run, r: int) -> bool:
     run.state.annotated = list(run.labeled)
     run.state.rounds.append({
         "round": r, "selected": len(selections), "labeled_total": len(run.labeled), "views": len(views),
+        "views_by_component": dict(Counter(v.component for v in views)), "views_skipped": dict(+skipped),
         "teacher_calls_total": run.state.teacher_calls, "cost_total": run.state.cost, "annotation": stats,
         "train": {"steps": result.steps, "best": result.best, "best_step": result.best_step,
                   "peak_rss_mb": result.peak_rss_mb, "history": result.history},
