@@ -64,10 +64,17 @@ def test_all_problems_reported_together(reg):
 
 
 def test_unknown_teacher_id_and_capability(reg):
-    found = problems(reg, GOOD.replace("teacher: t1", "teacher: t2").replace("fake_scorer", "fake_echo"))
-    msgs = {p.location: p.message for p in found}
-    assert "names teacher 't2'" in msgs["loss.teacher"]  # located at the option that names it
-    assert "needs teacher capability score" in msgs["teachers[0].type"]
+    (p,) = problems(reg, GOOD.replace("teacher: t1", "teacher: t2"))
+    assert p.location == "loss.teacher" and "names teacher 't2'" in p.message  # at the option that names it
+    (p,) = problems(reg, GOOD.replace("fake_scorer", "fake_echo"))
+    assert p.location == "teachers[0].type" and "needs teacher capability score" in p.message
+
+
+def test_capabilities_are_required_only_of_the_teachers_the_loss_reads(reg):
+    second = GOOD.replace("student:", '  - {id: t2, type: fake_echo, reply: "2"}\nstudent:')
+    assert load_pipeline(None, reg, text=second).teacher_ids == ["t1", "t2"]
+    (p,) = problems(reg, second.replace("teacher: t1", "teacher: t2"))
+    assert p.location == "teachers[1].type" and "needs teacher capability score" in p.message
 
 
 def test_component_cross_check_is_located(reg):

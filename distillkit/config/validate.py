@@ -146,14 +146,23 @@ def _cross_checks(p: ResolvedPipeline, out: _Collector) -> None:
                         " ".join(filter(None, [did_you_mean(tid, ids), f"defined ids: {', '.join(ids) or '(none)'}"])))
         need = p.loss.requires_teacher_capabilities
         resolved = {slot.id: slot for slot in p.teachers}
+        read = set(p.loss.teacher_ids()) or set(ids)  # a loss that names no teacher reads them all
         for i, tid in enumerate(ids):
-            slot = resolved.get(tid)
+            slot = resolved.get(tid) if tid in read else None
             missing = need - slot.teacher.capabilities if slot else set()
             if missing:
                 out.add(("teachers", i, "type"),
                         f"loss {p.loss.name!r} needs teacher capability {', '.join(sorted(missing))}, "
                         f"which teacher type {slot.teacher.name!r} does not have",
                         "use a local `hf` teacher (it can score tokens) or a text-level loss such as multitask_rationale")
+        if not p.loss.student_reasons:
+            for i, slot in enumerate(p.teachers):
+                if slot.strategy.needs_student_explanations:
+                    out.add(("teachers", i, "strategy", "type"),
+                            f"strategy {slot.strategy.name!r} revises the student's own reasoning, but loss "
+                            f"{p.loss.name!r} trains a student that answers without reasoning",
+                            "use a loss whose student reasons before answering (e.g. cot_sft), or a strategy "
+                            "that writes whole rationales (teacher_forcing_cot, cot)")
     rounds = spec.rounds
     if rounds.count > 1 and rounds.budget_per_round is None:
         out.add(("rounds", "budget_per_round"), "required when rounds.count > 1",
