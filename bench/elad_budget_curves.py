@@ -59,7 +59,7 @@ def run_condition(name: str, seed: int, runs: Path) -> tuple[Path, float]:
         return out, json.loads((out / "bench_time.json").read_text())["wall_s"]
     overrides = [*CONDITIONS[name], f"seed={seed}", f"task.seed={seed}", f"student.init_seed={seed}",
                  f"teachers[0].seed={seed}", f"output_dir={out}", f"name=elad-bench-{name}",
-                 f"student.tokenizer={runs / 'tokenizer'}", "evaluation.baseline=false"]
+                 "evaluation.baseline=false"]
     registry = build_registry()
     pipeline = load_pipeline(CONFIG, registry, overrides)
     start = time.monotonic()
@@ -121,12 +121,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", type=Path, default=ROOT / "runs" / "elad-bench", help="Folder of the runs.")
     ap.add_argument("--out", type=Path, default=ROOT / "bench", help="Folder of the results.")
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "bench"))
     from distillkit_plugins.elad.report import curves, plot_curves, summarize_run
-    from elad_word_tokenizer import build
 
     args.runs.mkdir(parents=True, exist_ok=True)
-    build(args.runs / "tokenizer")
     golds = {seed: _gold(seed) for seed in args.seeds}
     results: dict[str, Any] = {}
     all_summaries: dict[str, list[dict[str, Any]]] = {}

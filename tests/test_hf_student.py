@@ -45,6 +45,20 @@ def test_defaults_are_safe_and_cheap():
     assert HFStudent().options.model == "builtin:smollm2-135m-instruct"  # the real small model here
 
 
+def test_word_tokenizer_makes_numbers_one_token_and_round_trips_the_task(tmp_path):
+    from distillkit_plugins.hf.loading import load_tokenizer
+    from transformers import AutoTokenizer
+
+    tok = load_tokenizer("words")
+    text = "predict: Start with 3. Add 19. Then subtract 4. What is the result?\nAnswer: 18"
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    assert tok.decode(ids) == text and tok.unk_token_id not in ids
+    assert len(tok(" 19", add_special_tokens=False)["input_ids"]) == 1
+    assert tok("Zebra", add_special_tokens=False)["input_ids"] == [tok.unk_token_id]  # outside the vocabulary
+    tok.save_pretrained(tmp_path)  # saved with the student, loadable without distillkit
+    assert AutoTokenizer.from_pretrained(tmp_path)(text, add_special_tokens=False)["input_ids"] == ids
+
+
 def test_byte_tokenizer_round_trips_any_text(tmp_path):
     from transformers import AutoTokenizer
 

@@ -14,8 +14,10 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM
 from distillkit.errors import DistillkitError
 from distillkit_plugins.hf.byte_tokenizer import byte_tokenizer
 from distillkit_plugins.hf.options import BUILTIN_PREFIX, ModelSourceOptions
+from distillkit_plugins.hf.word_tokenizer import word_tokenizer
 
 BYTE_TOKENIZER = "byte"
+WORD_TOKENIZER = "words"  # whole numbers and the arithmetic task's words; see word_tokenizer.py
 OFFLINE_HINT = (
     "check the name or folder; without network access set HF_HUB_OFFLINE=1 and use a local folder, "
     "a GGUF file, or builtin:smollm2-135m-instruct"
@@ -58,9 +60,11 @@ def model_class(config: Any) -> type:
 
 def load_tokenizer(source: str, *, gguf_file: str | None = None, revision: str | None = None,
                    trust_remote_code: bool = False) -> Any:
-    """A tokenizer from ``byte`` (built in), a built-in model, a folder, a hub id or a GGUF file."""
+    """A tokenizer from ``byte`` or ``words`` (built in), a built-in model, a folder, a hub id or a GGUF file."""
     if source == BYTE_TOKENIZER:
         return byte_tokenizer()
+    if source == WORD_TOKENIZER:
+        return word_tokenizer()
     path, gguf = resolve(source, gguf_file)
     try:
         tok = AutoTokenizer.from_pretrained(path, gguf_file=gguf, revision=revision,

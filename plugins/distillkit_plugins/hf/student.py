@@ -37,7 +37,8 @@ class HFStudent(StudentModel):
             "e.g. {model_type: llama, hidden_size: 64, num_hidden_layers: 2, ...}.",
         )
         tokenizer: str | None = Field(
-            None, description="Tokenizer source: `byte` (built-in byte-level, no download), a folder, hub id or "
+            None, description="Tokenizer source: `byte` (built-in byte-level, no download), `words` (built-in: whole numbers and "
+            "the synthetic arithmetic task's words, one token each), a folder, hub id or "
             "builtin model. Default: the model's own; `byte` for a model built from `config`.",
         )
         init_from: str | None = Field(
