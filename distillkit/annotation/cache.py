@@ -10,7 +10,9 @@ file at once (the first answer stored for a key wins; a busy database is waited 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import random
 import sqlite3
 import threading
 import time
@@ -94,6 +96,11 @@ def cache_key(teacher_identity: dict[str, Any], prompt: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _is_lock_error(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 class TeacherCache:
     """SQLite (WAL) store of teacher answers, safe across threads and processes.
 
@@ -112,20 +119,39 @@ class TeacherCache:
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                       check_same_thread=False)
-                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-                conn.execute("PRAGMA journal_mode=WAL")
-                # NORMAL in WAL survives a killed process (only an OS crash may lose the last commit)
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.executescript(_SCHEMA)
-                conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            except sqlite3.DatabaseError as exc:
-                raise DataError(f"teacher cache {self.path}: cannot open as SQLite ({exc}); "
-                                f"point cache.path at another file or delete this one") from exc
-            self._conn = conn
+            deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+            for attempt in itertools.count():
+                try:
+                    self._conn = self._open()
+                    break
+                except sqlite3.OperationalError as exc:
+                    # Switching a new file to WAL while another process does the same fails with
+                    # "database is locked" without waiting on the busy timeout: retry that.
+                    if not _is_lock_error(exc) or time.monotonic() > deadline:
+                        raise self._open_error(exc) from exc
+                    time.sleep(min(0.5, 0.01 * 2 ** attempt) * (0.5 + random.random()))
+                except sqlite3.DatabaseError as exc:
+                    raise self._open_error(exc) from exc
         return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL survives a killed process (only an OS crash may lose the last commit)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        return conn
+
+    def _open_error(self, exc: sqlite3.DatabaseError) -> DataError:
+        return DataError(f"teacher cache {self.path}: cannot open as SQLite ({exc}); "
+                         f"point cache.path at another file or delete this one")
 
     def close(self) -> None:
         with self._lock:
