@@ -80,9 +80,9 @@ def main() -> None:
                 p = load_pipeline(None, registry, text=yaml.safe_dump(cfg))
                 run_pipeline(p, registry)
                 metrics = json.loads((p.output_dir / "metrics.json").read_text())
-                acc = metrics["final"]["test"]["accuracy"]
-                results.append({"setup": setup, "seed": seed, "test_accuracy": acc, "seconds": time.time() - start})
-                print(f"{setup} seed={seed}: test accuracy {acc:.3f} ({time.time() - start:.0f} s)", flush=True)
+                acc, seconds = metrics["final"]["test"]["accuracy"], time.time() - start
+                results.append({"setup": setup, "seed": seed, "test_accuracy": acc, "seconds": seconds})
+                print(f"{setup} seed={seed}: test accuracy {acc:.3f} ({seconds:.0f} s)", flush=True)
     Path(args.out).write_text(json.dumps({"args": vars(args), "runs": results}, indent=2))
     print("\n| setup | teachers | test accuracy, mean +- std | per seed | wall s / run |\n|---|---|---|---|---|")
     for setup in args.setups:

@@ -16,7 +16,10 @@ from distillkit.registry import Registry
 
 
 def write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    """Written whole or not at all (temp file, then rename): a killed run never leaves half a file."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    tmp.replace(path)
 
 
 def plugin_versions(registry: Registry) -> dict[str, Any]:

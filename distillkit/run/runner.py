@@ -24,7 +24,7 @@ from distillkit.registry import Registry
 from distillkit.run.distributed import is_main_process, wait_for
 from distillkit.run.evaluation import evaluate_student
 from distillkit.run.events import EventLog
-from distillkit.run.outputs import write_run_header
+from distillkit.run.outputs import write_json, write_run_header
 from distillkit.run.resume_guard import check_same_run
 from distillkit.run.selection_io import load_selection, save_selection
 from distillkit.run.state import RunState
@@ -135,9 +135,7 @@ def _student_explanations(run: _Run, selections: list[Selection], rdir: Path) ->
         texts = run.p.student.generate(prompts, max_new_tokens=run.p.spec.evaluation.max_new_tokens)
         out.update({e.id: t[0] for e, t in zip(missing, texts)})
     if run.main:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(out), encoding="utf-8")
-        tmp.replace(path)
+        write_json(path, out)
     return out
 
 

@@ -6,10 +6,11 @@ Written atomically (temp file + rename): a kill -9 leaves either the old or the 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from distillkit.run.outputs import write_json
 
 
 @dataclass
@@ -28,6 +29,4 @@ class RunState:
         return cls(**json.loads(path.read_text(encoding="utf-8")))
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2, default=str), encoding="utf-8")
-        os.replace(tmp, path)
+        write_json(path, asdict(self))

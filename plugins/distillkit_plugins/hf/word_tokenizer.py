@@ -9,10 +9,11 @@ exactly. Select it with ``tokenizer: words``; it is saved with the student like 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
+from distillkit_plugins.hf.byte_tokenizer import BOS, EOS, PAD
+
+UNK = "<unk>"
 # The task's questions, then the words of the built-in student prompts and targets: the
 # answer/rationale views and their prefixes (multitask_rationale, answer_only), cot_sft's cue and
 # template, and teacher_revision's verdicts and steps.
@@ -20,7 +21,7 @@ WORDS = ("Start", "with", "Add", "Subtract", "Multiply", "Divide", "by", "Then",
          "divide", "What", "is", "the", "result", "Let's", "think", "step", "So", "answer", "Verdict", "all",
          "steps", "correct", "final", "wrong", "missing", "no", "found", "Step", "to", "get", "from",
          "predict", "Answer", "Explanation", "explain", "rationale", "reason")
-PIECES = re.compile(r" ?\d+| ?[A-Za-z']+| ?[^\sA-Za-z\d]|\s")
+PIECES = r" ?\d+| ?[A-Za-z']+| ?[^\sA-Za-z\d]|\s"  # numbers, words, single marks, each with its space
 
 
 def word_tokenizer() -> Any:
@@ -29,13 +30,13 @@ def word_tokenizer() -> Any:
     from transformers import PreTrainedTokenizerFast
 
     vocab: dict[str, int] = {}
-    for tok in (*SPECIALS, " ", "\n"):
+    for tok in (PAD, BOS, EOS, UNK, " ", "\n"):
         vocab.setdefault(tok, len(vocab))
     for base in (*".,?!:;=+-*/()'\"#", *map(str, range(1000)), *WORDS):
         vocab.setdefault(base, len(vocab))
         vocab.setdefault(" " + base, len(vocab))
-    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
-    core.pre_tokenizer = pre_tokenizers.Split(Regex(PIECES.pattern), behavior="isolated")
+    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token=UNK))
+    core.pre_tokenizer = pre_tokenizers.Split(Regex(PIECES), behavior="isolated")
     core.decoder = decoders.Fuse()
-    return PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", bos_token="<bos>",
-                                   eos_token="<eos>", unk_token="<unk>")
+    return PreTrainedTokenizerFast(tokenizer_object=core, pad_token=PAD, bos_token=BOS, eos_token=EOS,
+                                   unk_token=UNK)
