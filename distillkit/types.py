@@ -41,13 +41,18 @@ class TeacherRequest:
     Text-in/text-out teachers read only ``prompt``. Programmatic teachers (oracles, solvers,
     a dataset's own explanations) may read ``example`` too; ``purpose`` is "rationale" or
     "revision" (then ``student_explanation`` holds the student's reasoning being revised).
-    Only ``prompt`` and the teacher's identity form the cache key.
+    ``response_schema`` is a JSON schema the strategy asks the reply to follow (e.g. a verdict
+    and an answer): backends with the ``structured`` capability constrain decoding to it and
+    return the JSON text; other backends ignore it, so strategies must parse free text too.
+    The cache key is the teacher's identity, the prompt, the schema when set, and the example
+    id for teachers that answer from the example (``Teacher.answers_from == "example"``).
     """
 
     prompt: str
     example: Example
     purpose: str = "rationale"
     student_explanation: str | None = None
+    response_schema: dict[str, Any] | None = None
 
 
 @dataclass
@@ -59,6 +64,7 @@ class Generation:
     completion_tokens: int | None = None
     cost: float | None = None  # in the currency of the configured prices
     finish_reason: str | None = None  # "stop", "length", ...
+    answer: str | None = None  # the final answer, where the backend knows it apart from the text (a data column)
 
 
 @dataclass(frozen=True)

@@ -90,9 +90,19 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def cache_key(teacher_identity: dict[str, Any], prompt: str) -> str:
-    """sha256 hex of the canonical JSON of identity + prompt (the whole cache addressing scheme)."""
-    payload = canonical_json({"identity": teacher_identity, "prompt": prompt})
+def cache_key(teacher_identity: dict[str, Any], prompt: str, *, schema: dict[str, Any] | None = None,
+              example_id: str | None = None) -> str:
+    """sha256 hex of the canonical JSON of identity + prompt (the whole cache addressing scheme).
+
+    ``schema`` (a requested response schema) and ``example_id`` (for teachers that answer from
+    the example, not the prompt) join the key only when set, so plain keys stay as they were.
+    """
+    parts: dict[str, Any] = {"identity": teacher_identity, "prompt": prompt}
+    if schema is not None:
+        parts["schema"] = schema
+    if example_id is not None:
+        parts["example_id"] = example_id
+    payload = canonical_json(parts)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -39,8 +39,8 @@ class AnnotationEngine:
     Teacher life cycle: the engine calls ``teacher.setup()`` itself, and only when at least one
     prompt misses the cache (a fully cached rerun loads nothing); the caller calls
     ``teacher.close()`` afterwards. Async teachers may define ``async aclose()``, awaited before
-    the engine's event loop ends. A teacher class may set ``cache_answers = False`` (answers
-    that cost nothing and could go stale, e.g. read from a file): it is then always asked.
+    the engine's event loop ends. The teacher's declared ``cache_answers``, ``answers_from``
+    and ``verbatim`` decide what is cached, what is shared and how answers are read.
     """
 
     def __init__(self, cache: TeacherCache | None, *, use_cache: bool = True, progress: bool = True,
@@ -56,14 +56,13 @@ class AnnotationEngine:
         """One annotation per example, in order. ``max_calls`` caps uncached teacher requests;
         the items beyond it end as failed with reason "budget exhausted"."""
         start = time.perf_counter()
-        caching = getattr(teacher, "cache_answers", True)
-        cache = self.cache if caching else None
+        cache = self.cache if teacher.cache_answers else None
         identity = teacher.identity()
-        items = self._work_items(identity, strategy, examples, purpose)
+        items = self._work_items(identity, teacher, strategy, examples, purpose)
         hits = cache.get_many(items) if cache is not None and self.use_cache else {}
         progress = Progress(len(examples), teacher_id, self.progress)
         recorder = Recorder(teacher_id=teacher_id, identity=identity, examples=examples, strategy=strategy,
-                            filters=filters, task=task, cache=cache, progress=progress)
+                            filters=filters, task=task, cache=cache, progress=progress, verbatim=teacher.verbatim)
         misses = [item for key, item in items.items() if key not in hits]
         self.emit("annotation_start", {"teacher_id": teacher_id, "items": len(examples),
                                        "cached": len(examples) - sum(len(m.positions) for m in misses),
@@ -85,18 +84,20 @@ class AnnotationEngine:
         return recorder.result
 
     @staticmethod
-    def _work_items(identity: dict[str, Any], strategy: RationaleStrategy, examples: list[Example],
-                    purpose: str) -> dict[str, WorkItem]:
+    def _work_items(identity: dict[str, Any], teacher: Teacher, strategy: RationaleStrategy,
+                    examples: list[Example], purpose: str) -> dict[str, WorkItem]:
         ctx = getattr(strategy, "ctx", None)
         explanations = ctx.student_explanations if ctx is not None else {}
+        per_example = teacher.answers_from == "example"
         items: dict[str, WorkItem] = {}
         for pos, example in enumerate(examples):
             prompt = strategy.build_prompt(example)
-            key = cache_key(identity, prompt)
+            schema = strategy.response_schema(example)
+            key = cache_key(identity, prompt, schema=schema, example_id=example.id if per_example else None)
             item = items.get(key)
-            if item is None:  # identical prompts are asked once and shared
+            if item is None:  # identical requests are asked once and shared
                 request = TeacherRequest(prompt=prompt, example=example, purpose=purpose,
-                                         student_explanation=explanations.get(example.id))
+                                         student_explanation=explanations.get(example.id), response_schema=schema)
                 item = items[key] = WorkItem(key, request)
             item.positions.append(pos)
         return items

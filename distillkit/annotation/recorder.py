@@ -35,7 +35,8 @@ class Recorder:
     """Collects the final ``Annotation`` of every input position, with stats and progress."""
 
     def __init__(self, *, teacher_id: str, identity: dict, examples: list[Example], strategy: RationaleStrategy,
-                 filters: list[RationaleFilter], task: Task, cache: TeacherCache | None, progress: Progress):
+                 filters: list[RationaleFilter], task: Task, cache: TeacherCache | None, progress: Progress,
+                 verbatim: bool = False):
         self.teacher_id = teacher_id
         self.identity = identity
         self.examples = examples
@@ -44,6 +45,7 @@ class Recorder:
         self.task = task
         self.cache = cache
         self.progress = progress
+        self.verbatim = verbatim  # the teacher's text is a finished rationale: keep it as it is
         self.stats = AnnotationStats(teacher_id=teacher_id, items=len(examples))
         self.result = AnnotationResult([None] * len(examples), self.stats)  # type: ignore[list-item]
 
@@ -57,7 +59,7 @@ class Recorder:
             completion_tokens=gen.completion_tokens, latency_s=latency_s, cost=gen.cost,
         )
         try:
-            parsed = self.strategy.parse(gen.text, item.request.example)
+            parsed = self._parse(gen.text, item.request.example, gen.answer)
         except Exception:
             self._store(entry)  # a crashing parser must not lose a paid answer
             raise
@@ -68,7 +70,8 @@ class Recorder:
         self._finish_all(item, entry, cached=False, parsed=parsed)
 
     def cached(self, item: WorkItem, entry: CacheEntry) -> None:
-        parsed = self.strategy.parse(entry.raw, item.request.example)
+        # a verbatim teacher's stored answer came from the backend (a data column), not from parsing
+        parsed = self._parse(entry.raw, item.request.example, entry.answer if self.verbatim else None)
         if self.cache is not None and (parsed.rationale, parsed.answer) != (entry.rationale, entry.answer):
             self.cache.update_parsed(entry.key, parsed.rationale, parsed.answer)
         self.stats.cache_hits += len(item.positions)
@@ -82,6 +85,11 @@ class Recorder:
             self._set(pos, ann)
 
     # -- internals ------------------------------------------------------------------------------
+    def _parse(self, raw: str, example: Example, answer: str | None = None) -> ParsedRationale:
+        if self.verbatim:
+            return self.strategy.parse_verbatim(raw, example, answer)
+        return self.strategy.parse(raw, example)
+
     def _store(self, entry: CacheEntry) -> None:
         if self.cache is not None:
             self.cache.put(entry)
@@ -89,7 +97,7 @@ class Recorder:
     def _finish_all(self, item: WorkItem, entry: CacheEntry, *, cached: bool, parsed: ParsedRationale) -> None:
         for i, pos in enumerate(item.positions):
             if i:  # a duplicate prompt: same raw text, read against its own example
-                parsed = self.strategy.parse(entry.raw, self.examples[pos])
+                parsed = self._parse(entry.raw, self.examples[pos], entry.answer if self.verbatim else None)
             ann = self._annotation(pos, item.request.prompt, entry, parsed, cached=cached)
             self._judge(ann, parsed, self.examples[pos])
             self._set(pos, ann)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from distillkit.components.base import Component
 from distillkit.types import Example, ParsedRationale
@@ -49,3 +49,27 @@ class RationaleStrategy(Component):
 
     def parse(self, raw: str, example: Example) -> ParsedRationale:
         raise NotImplementedError
+
+    def response_schema(self, example: Example) -> dict[str, Any] | None:
+        """A JSON schema for the teacher's reply, or None (the default: free text).
+
+        Backends with the ``structured`` capability constrain decoding to it and return the
+        JSON text; the others get the same prompt and answer in free text, so ``parse`` must
+        read both. Part of the cache key when set.
+        """
+        return None
+
+    def parse_verbatim(self, raw: str, example: Example, answer: str | None = None) -> ParsedRationale:
+        """Read a finished rationale from a ``verbatim`` teacher (a dataset's own explanations).
+
+        The text is kept as it is. The answer is ``answer`` when the backend knows it (a data
+        column), else read from the text's last line by the task's answer format. Strategies
+        that recognise final-answer statements may override this to read the answer better,
+        but must not change the rationale.
+        """
+        text = (raw or "").strip()
+        if not text:
+            return ParsedRationale(None, None, error="empty rationale")
+        fmt = self.ctx.task.answer_format
+        source = answer if answer is not None else text.splitlines()[-1]
+        return ParsedRationale(text, fmt.extract(source, example))

@@ -11,6 +11,7 @@ from distillkit.types import Generation, TeacherRequest
 
 GENERATE = "generate"
 SCORE = "score"  # can return per-token logprobs of a given continuation (for logit losses)
+STRUCTURED = "structured"  # can constrain decoding to TeacherRequest.response_schema (JSON schema)
 
 
 class TeacherOptions(ComponentOptions):
@@ -46,6 +47,20 @@ class Teacher(Component):
     kind = "teacher"
     hook = "register_teacher_backends"
     capabilities: ClassVar[frozenset[str]] = frozenset({GENERATE})
+    #: False: answers cost nothing and could go stale (e.g. read from a file), so they are never
+    #: cached and the teacher is asked every time.
+    cache_answers: ClassVar[bool] = True
+    #: What the answer depends on. "prompt": an LLM; identical prompts are asked once and share
+    #: the answer. "example": the answer is looked up or computed from ``request.example`` (a
+    #: dataset's explanations, a programmatic solver), so it is never shared between examples and
+    #: the example id is part of its cache key.
+    answers_from: ClassVar[str] = "prompt"
+    #: True: the text is a finished rationale written elsewhere (a dataset's explanations, released
+    #: teacher outputs), not fresh model output. Strategies then keep it as it is (no echo
+    #: stripping, no cutting at a final-answer statement) and only read the answer from it
+    #: (``RationaleStrategy.parse_verbatim``); ``Generation.answer`` gives the answer when known.
+    #: A subclass may make it a property when an option decides it.
+    verbatim: bool = False
 
     Options = TeacherOptions
 

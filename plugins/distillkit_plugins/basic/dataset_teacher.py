@@ -19,11 +19,14 @@ class DatasetTeacher(Teacher):
     ``distillkit cache export`` file works as is (use ``text_column: raw`` to re-parse the
     full teacher output, ``teacher_id`` to pick one teacher of several). An example with no
     row, or a null value, fails with reason "missing" (never an empty rationale). Answers are
-    not cached: they cost nothing and the file is the source of truth.
+    not cached: they cost nothing and the file is the source of truth. The text is used as it
+    is (``verbatim``): it is never re-read as if an LLM had just written it. Each example gets
+    its own row, even when two examples share a question (``answers_from = "example"``).
     """
 
     name = "dataset"
     cache_answers = False
+    answers_from = "example"
 
     class Options(TeacherOptions):
         path: str | None = Field(None, description="JSONL or parquet file of rationales; unset: the examples' own "
@@ -31,13 +34,23 @@ class DatasetTeacher(Teacher):
         text_column: str = Field("rationale", min_length=1, description="Column holding the teacher text.")
         id_column: str = Field("example_id", min_length=1, description="Column holding the example id.")
         answer_column: str | None = Field(
-            None, description='Column with the final answer; appended as "So the answer is <answer>." when set.')
+            None, description="Column with the final answer (read by the task's answer format); unset: the answer "
+                              "is read from the text's final-answer statement, and the text is kept whole.")
+        raw_output: bool | None = Field(
+            None, description="The column holds a model's raw output, parsed like a fresh answer (echo, final-answer "
+                              "line). Unset: true for text_column 'raw' (a cache export), else false: the text is a "
+                              "finished rationale and is kept as it is.")
         teacher_id: str | None = Field(None, description="Keep only rows whose `teacher_id` column equals this "
                                                          "(cache exports hold several teachers).")
 
     def __init__(self, options=None, **kwargs):
         super().__init__(options, **kwargs)
         self._rows: dict[str, dict] | None = None
+
+    @property
+    def verbatim(self) -> bool:
+        raw = self.options.raw_output
+        return not (raw if raw is not None else self.options.text_column == "raw")
 
     def setup(self) -> None:
         if self.options.path is not None and self._rows is None:
@@ -77,6 +90,5 @@ class DatasetTeacher(Teacher):
         if text is None:
             raise TeacherError(f"missing: no {self.options.text_column!r} for example {example.id!r} in {self.options.path}")
         answer = row.get(self.options.answer_column) if self.options.answer_column else None
-        if answer is not None:
-            text = f"{text}\nSo the answer is {answer}."
-        return Generation(text=str(text), finish_reason=row.get("finish_reason"))
+        return Generation(text=str(text), finish_reason=row.get("finish_reason"),
+                          answer=None if answer is None else str(answer))

@@ -15,7 +15,7 @@ from distillkit_plugins.basic.example_selection import (
     embedder_available,
     make_selector,
 )
-from distillkit_plugins.basic.rationale_parsing import parse_rationale
+from distillkit_plugins.basic.rationale_parsing import parse_rationale, split_final_answer
 
 
 class PromptedOptions(ComponentOptions):
@@ -80,6 +80,12 @@ class PromptedStrategy(RationaleStrategy):
     def parse(self, raw: str, example: Example) -> ParsedRationale:
         return parse_rationale(raw, example, self.ctx.task.answer_format, prompt=self._prompts.get(example.id),
                                instruction=self.options.instruction)
+
+    def parse_verbatim(self, raw: str, example: Example, answer: str | None = None) -> ParsedRationale:
+        """A finished rationale stays whole; only its answer is read (from its last final-answer statement)."""
+        if answer is None and raw and raw.strip():
+            _, answer = split_final_answer(raw)
+        return super().parse_verbatim(raw, example, answer)
 
     def question(self, example: Example) -> str:
         return f"Question:\n{self.ctx.task.teacher_question(example)}"

@@ -41,6 +41,7 @@ class SyntheticSolver(Teacher):
     """
 
     name = "synthetic_solver"
+    answers_from = "example"  # it solves request.example, whatever the prompt says
 
     class Options(TeacherOptions):
         error_rate: float = Field(0.0, ge=0.0, le=1.0, description="Probability that a written step is miscomputed.")
