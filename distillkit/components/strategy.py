@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from distillkit.components.base import Component
-from distillkit.types import Example, ParsedRationale
+from distillkit.types import Annotation, Example, ParsedRationale
 
 if TYPE_CHECKING:
     from distillkit.components.task import Task
@@ -40,9 +41,23 @@ class RationaleStrategy(Component):
     hook = "register_rationale_strategies"
     uses_gold_answer: ClassVar[bool] = False  # the prompt contains the gold answer (teacher forcing)
     needs_student_explanations: ClassVar[bool] = False  # e.g. ELAD's teacher revision
+    must_override = (("build_prompt",), ("parse",))
+    #: The context of the current round, set by ``prepare`` (None before the first round).
+    ctx: StrategyContext | None = None
 
     def prepare(self, ctx: StrategyContext) -> None:
+        """Called once per round before any prompt is built. Overrides must call ``super().prepare``."""
         self.ctx = ctx
+
+    def bootstrap(self, ask: Callable[[RationaleStrategy, list[Example]], list[Annotation]]) -> None:
+        """Called once per round after ``prepare`` and before any prompt is built.
+
+        ``ask(strategy, examples)`` has this strategy's teacher answer ``examples`` under
+        ``strategy`` (cached, counted against the budget and filtered like any annotation) and
+        returns one ``Annotation`` per example. Strategies that make their own in-context
+        demonstrations (the teacher explains a few items zero-shot first) use it; the default
+        does nothing and costs nothing.
+        """
 
     def build_prompt(self, example: Example) -> str:
         raise NotImplementedError

@@ -17,6 +17,7 @@ class Task(Component):
     kind = "task"
     hook = "register_tasks"
     licence: str = "unknown"
+    must_override = (("answer_format",), ("load",))
 
     @property
     def answer_format(self) -> AnswerFormat:
@@ -24,6 +25,11 @@ class Task(Component):
 
     def load(self) -> Splits:
         raise NotImplementedError
+
+    def has_rationales(self) -> bool | None:
+        """Whether the examples carry gold rationales, when known before loading (validation uses
+        it); None (the default) when only the loaded data can tell."""
+        return None
 
     def student_input(self, example: Example) -> str:
         return self.answer_format.render_question(example)

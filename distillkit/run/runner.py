@@ -145,14 +145,15 @@ def _annotate(run: _Run, r: int, selections: list[Selection], rdir: Path) -> dic
     needs_expl = any(slot.strategy.needs_student_explanations for slot in p.teachers)
     explanations = _student_explanations(run, selections, rdir) if needs_expl else {}
     stats: dict[str, Any] = {}
-    for slot in p.teachers:
+    for slot in p.teachers:  # every strategy is ready before the first teacher is paid
         slot.strategy.prepare(StrategyContext(p.task, run.splits.train, p.spec.seed, explanations))
+    for slot in p.teachers:
         purpose = "revision" if slot.strategy.needs_student_explanations else "rationale"
-        max_calls = _calls_left(run) if run.main else 0  # followers only read the cache
         try:
+            slot.strategy.bootstrap(_asker(run, slot, stats))
             result = run.engine.annotate(teacher_id=slot.id, teacher=slot.teacher, strategy=slot.strategy,
                                          examples=examples, task=p.task, filters=p.filters, purpose=purpose,
-                                         max_calls=max_calls)
+                                         max_calls=_max_calls(run, stats))
         finally:
             slot.teacher.close()  # never keep a teacher resident while the student trains
         for ex, ann in zip(examples, result.annotations):
@@ -161,6 +162,25 @@ def _annotate(run: _Run, r: int, selections: list[Selection], rdir: Path) -> dic
     for ex in examples:
         run.labeled.setdefault(ex.id, {})
     return stats
+
+
+def _max_calls(run: _Run, stats: dict[str, Any]) -> int | None:
+    if not run.main:
+        return 0  # followers only read the cache
+    left = _calls_left(run)
+    return None if left is None else max(0, left - sum(s.get("calls", 0) for s in stats.values()))
+
+
+def _asker(run: _Run, slot, stats: dict[str, Any]):
+    """``ask`` for ``RationaleStrategy.bootstrap``: the slot's teacher answers under another strategy;
+    its calls are counted with the round's (stats key "<teacher id>/demonstrations")."""
+    def ask(strategy, examples: list[Example]) -> list[Annotation]:
+        result = run.engine.annotate(teacher_id=f"{slot.id}/demonstrations", teacher=slot.teacher, strategy=strategy,
+                                     examples=examples, task=run.p.task, filters=run.p.filters,
+                                     purpose="demonstration", max_calls=_max_calls(run, stats))
+        stats[f"{slot.id}/demonstrations"] = result.stats.to_dict()
+        return result.annotations
+    return ask
 
 
 def _student_at(run: _Run, round_idx: int) -> None:

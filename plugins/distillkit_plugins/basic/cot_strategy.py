@@ -19,8 +19,8 @@ class CoTStrategy(PromptedStrategy):
         Answer:
         Let's think step by step.
 
-    With ``few_shot: k``, k training examples that have a gold rationale come first, each as
-    the same block completed with its rationale and "So the answer is <gold>.".
+    With ``few_shot: k``, k solved examples come first (from ``demonstrations``), each as the
+    same block completed with its rationale and "So the answer is <gold>.".
     """
 
     name = "cot"
@@ -38,6 +38,7 @@ class CoTStrategy(PromptedStrategy):
     def render(self, example: Example, demos: list[Example]) -> str:
         opts = self.options
         blocks = [f"{self.question(d)}\nAnswer:\n{opts.instruction} {d.rationale}\nSo the answer is {gold_text(d)}."
+                  if d.rationale else f"{self.question(d)}\nAnswer:\nSo the answer is {gold_text(d)}."
                   for d in demos]
         hint = f"{opts.answer_hint}\n" if opts.answer_hint else ""
         blocks.append(f"{self.question(example)}\n{hint}Answer:\n{opts.instruction}")

@@ -22,8 +22,9 @@ class TeacherForcingCoT(PromptedStrategy):
         Rationale:
         Let's think step by step.
 
-    Each in-context example is the same block with its gold rationale (``Example.rationale``)
-    after the instruction. Since the answer is given, the rationale is what matters; a final
+    Each in-context example is the same block with its rationale after the instruction; where
+    the rationales come from is the ``demonstrations`` option (gold, file, bootstrapped by the
+    teacher, or question + answer only, shown without the Rationale line). Since the answer is given, the rationale is what matters; a final
     answer the teacher states is still parsed, so ``answer_matches_gold`` can drop rationales
     that argue for another answer.
     """
@@ -39,7 +40,8 @@ class TeacherForcingCoT(PromptedStrategy):
 
     def render(self, example: Example, demos: list[Example]) -> str:
         instruction = self.options.instruction
-        blocks = [f"{self._head(d)}\n{instruction} {d.rationale}" for d in demos]
+        blocks = [f"{self._head(d)}\n{instruction} {d.rationale}" if d.rationale
+                  else f"{self.question(d)}\nAnswer:\n{gold_text(d)}" for d in demos]  # question_answer demos
         blocks.append(f"{self._head(example)}\n{instruction}")
         return "\n\n".join(blocks)
 

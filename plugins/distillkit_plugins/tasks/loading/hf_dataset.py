@@ -77,6 +77,9 @@ class HFDataset(DatasetTask):
     def columns(self) -> ColumnMap:
         return self.options.columns
 
+    def has_rationales(self) -> bool | None:
+        return None if self.options.columns.rationale else False  # mapped: only the rows can tell
+
     def raw_splits(self) -> dict[str, RawSplit]:
         o = self.options
         raw = self._open()

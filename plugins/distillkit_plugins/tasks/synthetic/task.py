@@ -17,6 +17,9 @@ SPLIT_ORDER = ("test", "validation", "train")  # held-out splits first: they sta
 MAX_TRIES_PER_ITEM = 50
 
 
+MAX_SIZE = 1_000_000  # generated in memory before the run starts: a typo such as 1.0e+12 must not hang it
+
+
 class SyntheticArithmetic(Task):
     """Seeded multi-step arithmetic ("Start with 7. Add 5. ...") with computed step-by-step solutions.
 
@@ -33,9 +36,9 @@ class SyntheticArithmetic(Task):
 
     class Options(ComponentOptions):
         seed: int = Field(0, description="Seed of the generator; the same seed gives the same problems.")
-        train_size: int = Field(1000, ge=0, description="Problems in the train split.")
-        validation_size: int = Field(100, ge=0, description="Problems in the validation split.")
-        test_size: int = Field(200, ge=0, description="Problems in the test split.")
+        train_size: int = Field(1000, ge=0, le=MAX_SIZE, description="Problems in the train split.")
+        validation_size: int = Field(100, ge=0, le=MAX_SIZE, description="Problems in the validation split.")
+        test_size: int = Field(200, ge=0, le=MAX_SIZE, description="Problems in the test split.")
         min_steps: int = Field(2, ge=1, le=50, description="Fewest operations per problem.")
         max_steps: int = Field(3, ge=1, le=50, description="Most operations per problem.")
         min_operand: int = Field(1, ge=0, description="Smallest start value and operand.")
@@ -66,6 +69,9 @@ class SyntheticArithmetic(Task):
     def knobs(self) -> Knobs:
         o = self.options
         return Knobs(o.min_steps, o.max_steps, o.min_operand, o.max_operand, o.max_value, tuple(o.operations))
+
+    def has_rationales(self) -> bool | None:
+        return True  # every problem comes with its computed steps
 
     def load(self) -> Splits:
         sizes = {"train": self.options.train_size, "validation": self.options.validation_size,
