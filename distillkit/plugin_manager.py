@@ -1,11 +1,13 @@
 """Loading plugins: entry points of the ``distillkit`` group, ``--plugin`` modules, env-var controls.
 
-Environment variables (comma-separated entry-point names):
+Environment variables (comma-separated entry-point names, or ``distribution:name`` to pick one
+distribution's entry point):
 - ``DISTILLKIT_PLUGINS``: allow-list; when set, only these entry points load.
 - ``DISTILLKIT_DISABLE_PLUGINS``: block-list.
 - ``DISTILLKIT_TRACE_PLUGINS=1``: print every hook call to stderr.
-Loading is strict: an import failure, an unknown hook (misspelled ``register_*``) or a hook with
-wrong arguments is a ``PluginError`` that says which plugin and how to disable it.
+Loading is strict: an import failure, an unknown hook (misspelled ``register_*``), a hook with
+wrong arguments, or two distributions declaring the same entry-point name is a ``PluginError``
+that says which plugin (and distribution) and how to disable it.
 """
 
 from __future__ import annotations
@@ -38,8 +40,14 @@ class PluginInfo:
     module: str
     distribution: str | None = None
     version: str | None = None
-    source: str = "entry point"  # or "--plugin"
+    source: str = "entry point"  # or "--plugin", "module"
     registers: dict[str, list[str]] = field(default_factory=dict)  # kind -> component names
+    commands: list[str] = field(default_factory=list)  # CLI commands added by register_commands
+
+    @property
+    def key(self) -> str:
+        """``distribution:entry point`` for installed plugins (what identifies them), else the name."""
+        return f"{self.distribution}:{self.name}" if self.distribution else self.name
 
 
 def _names(value: str | None) -> set[str]:
@@ -101,6 +109,11 @@ def _check_pending(pm: pluggy.PluginManager, infos: Mapping[str, PluginInfo]) ->
         ) from exc
 
 
+def describe(info: PluginInfo | None) -> str:
+    """Where a plugin comes from, for error messages: its distribution, or its module or file."""
+    return _where(info)
+
+
 def _where(info: PluginInfo | None) -> str:
     if info is None:
         return "unknown source"
@@ -111,8 +124,39 @@ def _where(info: PluginInfo | None) -> str:
 
 def _disable_hint(name: str, info: PluginInfo | None) -> str:
     if info is not None and info.source == "entry point":
-        return f" Disable it with {ENV_BLOCK}={name} or uninstall {info.distribution}."
+        return f" Disable it with {ENV_BLOCK}={info.key} or uninstall {info.distribution}."
     return " Fix the hook name, or leave out that --plugin."
+
+
+def _dist_name(ep: md.EntryPoint) -> str | None:
+    return ep.dist.name if ep.dist is not None else None
+
+
+def _selected(ep: md.EntryPoint, names: set[str]) -> bool:
+    return ep.name in names or f"{_dist_name(ep)}:{ep.name}" in names
+
+
+def _installed_entry_points(env: Mapping[str, str]) -> list[md.EntryPoint]:
+    """The group's entry points after the allow/block lists; the same name from two distributions is
+    an error (silently keeping one would drop the other's components, e.g. the built-in metrics)."""
+    allow, block = _names(env.get(ENV_ALLOW)), _names(env.get(ENV_BLOCK))
+    chosen: dict[str, md.EntryPoint] = {}
+    for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+        if (allow and not _selected(ep, allow)) or _selected(ep, block):
+            continue
+        first = chosen.get(ep.name)
+        if first is None:
+            chosen[ep.name] = ep
+            continue
+        if (_dist_name(first), first.value) == (_dist_name(ep), ep.value):
+            continue  # the same distribution seen twice on sys.path
+        a, b = f"{_dist_name(first)}:{ep.name}", f"{_dist_name(ep)}:{ep.name}"
+        raise PluginError(
+            f"two installed distributions declare the distillkit plugin {ep.name!r}: {_dist_name(first)} "
+            f"({first.value}) and {_dist_name(ep)} ({ep.value}). Rename the entry point in one of them, "
+            f"uninstall one, or disable one with {ENV_BLOCK}={a} or {ENV_BLOCK}={b}."
+        )
+    return list(chosen.values())
 
 
 def load_plugins(
@@ -135,10 +179,7 @@ def load_plugins(
         pm.enable_tracing()
     infos: dict[str, PluginInfo] = {}
     if entry_points:
-        allow, block = _names(env.get(ENV_ALLOW)), _names(env.get(ENV_BLOCK))
-        for ep in md.entry_points(group=ENTRY_POINT_GROUP):
-            if (allow and ep.name not in allow) or ep.name in block or ep.name in infos:
-                continue
+        for ep in _installed_entry_points(env):
             dist = ep.dist
             info = PluginInfo(ep.name, ep.value, dist.name if dist else None, dist.version if dist else None)
             try:
@@ -151,7 +192,8 @@ def load_plugins(
             infos[ep.name] = info
             _register(pm, module, ep.name, _where(info))
     for module in modules:
-        name = module.__name__.rsplit(".", 1)[-1] if module.__name__.startswith("distillkit_plugins.") else module.__name__
+        builtin = module.__name__.startswith("distillkit_plugins.")
+        name = module.__name__.rsplit(".", 1)[-1] if builtin else module.__name__
         infos[name] = PluginInfo(name, module.__name__, source="module")
         _register(pm, module, name, module.__name__)
     for spec in extra:

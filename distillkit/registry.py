@@ -8,9 +8,9 @@ from types import ModuleType
 
 import pluggy
 
-from distillkit.components import BASES, KINDS, Component
-from distillkit.errors import PluginError
-from distillkit.plugin_manager import PluginInfo, load_plugins
+from distillkit.components import BASES, KINDS, Component, ComponentOptions
+from distillkit.errors import DistillkitError, PluginError
+from distillkit.plugin_manager import PluginInfo, describe, load_plugins
 from distillkit.suggest import unknown_name_hint
 
 
@@ -62,11 +62,49 @@ def _how_to_disable(names: list[str], plugins: dict[str, PluginInfo]) -> str:
     local = [plugins[n].module for n in names if n in plugins and plugins[n].source == "--plugin"]
     if local:
         return f"leave out --plugin {local[-1]}."
-    return f"disable plugin {names[-1]!r} with DISTILLKIT_DISABLE_PLUGINS={names[-1]}."
+    info = plugins.get(names[-1])
+    return f"disable plugin {names[-1]!r} with DISTILLKIT_DISABLE_PLUGINS={info.key if info else names[-1]}."
+
+
+def _plugin_label(name: str, plugins: dict[str, PluginInfo]) -> str:
+    return f"plugin {name!r} ({describe(plugins.get(name))})"
+
+
+def call_hook(impl: pluggy.HookImpl, plugins: dict[str, PluginInfo], **kwargs) -> None:
+    """Call one plugin's hook; a failure inside it (an import, a bug) becomes a ``PluginError``
+    naming the plugin and its distribution instead of a traceback from deep inside the plugin."""
+    try:
+        impl.function(**kwargs)
+    except DistillkitError:
+        raise
+    except Exception as exc:
+        name = impl.plugin_name
+        hint = _how_to_disable([name], plugins)
+        raise PluginError(f"{_plugin_label(name, plugins)} failed in its {impl.function.__name__} hook: "
+                          f"{type(exc).__name__}: {exc}. Fix or update the plugin, or {hint}") from exc
+
+
+def contract_problems(cls: type, base: type[Component]) -> list[str]:
+    """What ``cls`` lacks to be a ``base`` component: a ``name``, an ``Options`` model, required methods."""
+    problems = []
+    if not cls.name:
+        problems.append("has no `name` (its YAML type)")
+    if not (isinstance(cls.Options, type) and issubclass(cls.Options, ComponentOptions)):
+        problems.append("has an `Options` that is not a subclass of distillkit.components.ComponentOptions")
+    for group in base.must_override:
+        if not any(cls.overrides(m) for m in group):
+            what = f"implements none of {', '.join(group)}" if len(group) > 1 else f"lacks {group[0]}"
+            problems.append(f"{what} (required of every {base.__name__})")
+    return problems
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _collect(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo]) -> dict[str, dict[str, Entry]]:
     entries: dict[str, dict[str, Entry]] = {b.kind: {} for b in BASES}
+
     trace = pm.trace.root.get("registry")  # prints only when DISTILLKIT_TRACE_PLUGINS is set
     for base in BASES:
         for impl in getattr(pm.hook, base.hook).get_hookimpls():
@@ -75,17 +113,23 @@ def _collect(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo]) -> dict[s
             def register(cls: type, _base=base, _plugin=plugin) -> None:
                 if not (isinstance(cls, type) and issubclass(cls, _base)):
                     raise PluginError(
-                        f"plugin {_plugin!r}: {_base.hook} registered {cls!r}, which is not a subclass "
-                        f"of distillkit.components.{_base.__name__}"
+                        f"{_plugin_label(_plugin, plugins)}: {_base.hook} registered {cls!r}, which is not a "
+                        f"subclass of distillkit.components.{_base.__name__}"
                     )
-                if not cls.name:
-                    raise PluginError(f"plugin {_plugin!r}: {cls.__qualname__} has no `name` (its YAML type)")
+                problems = contract_problems(cls, _base)
+                if problems:
+                    raise PluginError(
+                        f"{_plugin_label(_plugin, plugins)}: {_base.kind} class "
+                        f"{cls.__module__}.{cls.__qualname__} " + "; ".join(problems)
+                        + ". See the base class docstring in distillkit.components."
+                    )
                 seen = entries[_base.kind].get(cls.name)
                 if seen is not None and seen.cls is not cls:
                     raise PluginError(
-                        f"{_base.kind} name {cls.name!r} is registered twice: by plugin {seen.plugin!r} "
-                        f"({seen.cls.__module__}.{seen.cls.__qualname__}) and by plugin {_plugin!r} "
-                        f"({cls.__module__}.{cls.__qualname__}). Rename one, or "
+                        f"{_base.kind} name {cls.name!r} is registered twice: by "
+                        f"{_plugin_label(seen.plugin, plugins)} ({_qualified(seen.cls)}) and by "
+                        f"{_plugin_label(_plugin, plugins)} ({_qualified(cls)}). "
+                        "Rename one, or "
                         + _how_to_disable([seen.plugin, _plugin], plugins)
                     )
                 entries[_base.kind][cls.name] = Entry(cls, _plugin)
@@ -93,7 +137,7 @@ def _collect(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo]) -> dict[s
                 if _plugin in plugins:
                     plugins[_plugin].registers.setdefault(_base.kind, []).append(cls.name)
 
-            impl.function(register=register)
+            call_hook(impl, plugins, register=register)
     return entries
 
 
@@ -108,4 +152,5 @@ def build_registry(
     return Registry(_collect(pm, plugins), plugins, pm)
 
 
-__all__ = ["KINDS", "Entry", "Registry", "UnknownComponent", "build_registry"]
+__all__ = ["KINDS", "Entry", "Registry", "UnknownComponent", "build_registry", "call_hook",
+           "contract_problems"]

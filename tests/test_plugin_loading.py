@@ -112,7 +112,7 @@ def test_entry_point_that_fails_to_import_names_distribution_and_fix(tmp_path):
     res = _cli(["plugins"], site)
     assert res.returncode == 2
     assert "broken-plugin 1.2.3" in res.stderr
-    assert "DISTILLKIT_DISABLE_PLUGINS=broken" in res.stderr
+    assert "DISTILLKIT_DISABLE_PLUGINS=broken-plugin:broken" in res.stderr
     assert "Traceback" not in res.stderr
 
 

@@ -23,11 +23,12 @@ class _UsageError(DistillkitError):
 @plugin_option
 @handle_errors
 def plugins(as_json: bool, plugins: tuple[str, ...]) -> None:
-    """List loaded plugins: name, distribution, version, what each registers."""
+    """List loaded plugins: name, distribution, version, what each registers, commands they add."""
     registry = registry_for(plugins)
     rows = [
         {"name": i.name, "module": i.module, "distribution": i.distribution, "version": i.version,
-         "source": i.source, "registers": {k: sorted(v) for k, v in sorted(i.registers.items())}}
+         "source": i.source, "registers": {k: sorted(v) for k, v in sorted(i.registers.items())},
+         "commands": sorted(i.commands)}
         for i in sorted(registry.plugins.values(), key=lambda i: i.name)
     ]
     if as_json:
@@ -38,6 +39,8 @@ def plugins(as_json: bool, plugins: tuple[str, ...]) -> None:
         click.echo(f"{row['name']}  ({dist})")
         for kind, names in row["registers"].items():
             click.echo(f"    {kind}: {', '.join(names)}")
+        if row["commands"]:
+            click.echo(f"    commands: {', '.join(row['commands'])}")
 
 
 def _check_kind(kind: str) -> None:

@@ -18,7 +18,7 @@ override_option = click.option(
 
 def registry_for(plugins: tuple[str, ...]) -> Registry:
     ctx = click.get_current_context()
-    root = ctx.find_root().obj
-    if not plugins and root.get("registry") is not None:
-        return root["registry"]
+    root = ctx.find_root().obj or {}
+    if root.get("registry") is not None and set(plugins) <= set(root.get("plugins", ())):
+        return root["registry"]  # main() loaded every --plugin of the command line already
     return build_registry(plugins)

@@ -38,6 +38,12 @@ class Component:
     hook: ClassVar[str] = ""  # the hookspec that registers this kind
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: What a registered class must implement: each group names methods of which it overrides at
+    #: least one (a Teacher: one of generate_one / generate_request / generate_batch /
+    #: agenerate_batch). Checked when the class is registered, so a missing method is a load
+    #: error naming the plugin, not an empty ``NotImplementedError`` halfway through a run.
+    must_override: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    options: ComponentOptions  # set by __init__
 
     class Options(ComponentOptions):
         pass
@@ -46,6 +52,12 @@ class Component:
         if options is not None and kwargs:
             raise TypeError("pass either an Options instance or keyword options, not both")
         self.options = options if options is not None else self.Options(**kwargs)
+
+    @classmethod
+    def overrides(cls, method: str) -> bool:
+        """True when ``cls`` redefines ``method`` of its kind's base class (declared there)."""
+        base = next(b for b in cls.__mro__ if b.__dict__.get("hook"))  # the kind's base class
+        return getattr(cls, method) is not getattr(base, method)
 
     @classmethod
     def summary(cls) -> str:

@@ -13,6 +13,7 @@ class Callback(Component):
 
     kind = "callback"
     hook = "register_callbacks"
+    must_override = (("on_event",),)
 
     def on_event(self, event: str, payload: dict[str, Any]) -> None:
         raise NotImplementedError

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from distillkit.components.base import Component
@@ -22,12 +25,21 @@ class StudentLoss(Component):
     ``requires_teacher_capabilities`` (e.g. ``{"score"}`` for logit distillation) is checked
     against the configured teachers at validation time. ``teacher_ids()`` names the teachers
     this loss reads, so unknown ids are reported at validation.
+
+    ``skipped`` counts, by ``"<teacher>:<reason>"``, the annotations ``views`` could not use; the
+    runner records the increase over each round. Token-level losses (logit distillation) add
+    components scored on the student's logits: ``token_components`` names them, the trainer calls
+    ``prepare_training`` once and ``token_terms`` per batch (see docs/training.md).
     """
 
     kind = "loss"
     hook = "register_student_losses"
     requires_teacher_capabilities: ClassVar[frozenset[str]] = frozenset()
     student_reasons: ClassVar[bool] = False  # the student writes a rationale before its answer at inference
+    must_override = (("views",), ("inference_prompt",))
+    #: Unusable annotations so far by "<teacher>:<reason>" (missing, failed, empty...). Losses that
+    #: count assign their own Counter in ``__init__``; the default counts nothing.
+    skipped: Mapping[str, int] = MappingProxyType({})
 
     def teacher_ids(self) -> list[str]:
         return []
@@ -51,3 +63,17 @@ class StudentLoss(Component):
             term = weights.get(comp, 1.0) * value
             total = term if total is None else total + term
         return total
+
+    # -- token-level extension: components computed from the student's logits ---------------------
+
+    def token_components(self) -> list[str]:
+        """Names of the components ``token_terms`` returns; [] (the default) for text-level losses."""
+        return []
+
+    def prepare_training(self, *, student: Any, data: Any, out_dir: Path, accelerator: Any) -> None:
+        """Called once before training when ``token_components()`` is not empty (e.g. to score the
+        views with a teacher). ``data`` is the trainer's encoded views. Default: nothing."""
+
+    def token_terms(self, logits: Any, batch: Any, views: list) -> dict[str, Any]:
+        """Per batch: ``{component: scalar tensor}`` for each of ``token_components()``. Default: {}."""
+        return {}

@@ -21,6 +21,7 @@ class Metric(Component):
     kind = "metric"
     hook = "register_metrics"
     higher_is_better: bool = True
+    must_override = (("compute",),)
 
     def compute(self, predictions: list[str | None], examples: list[Example], task: Task) -> MetricResult:
         raise NotImplementedError

@@ -21,6 +21,7 @@ class RationaleFilter(Component):
 
     kind = "filter"
     hook = "register_rationale_filters"
+    must_override = (("check",),)
 
     def check(self, annotation: Annotation, example: Example, task: Task) -> str | None:
         raise NotImplementedError

@@ -40,6 +40,7 @@ class SampleSelector(Component):
     kind = "selector"
     hook = "register_sample_selectors"
     needs: ClassVar[frozenset[str]] = frozenset()
+    must_override = (("select",),)
 
     def select(self, pool: list[Example], k: int | None, ctx: SelectionContext) -> list[Selection]:
         raise NotImplementedError

@@ -40,5 +40,16 @@ class StudentModel(Component):
         """``num_samples`` completions per prompt (greedy when temperature == 0)."""
         raise NotImplementedError
 
+    must_override = (("load",), ("generate",), ("save",))
+
+    def encode_prompts(self, prompts: list[str]) -> list[list[int]]:
+        """Token ids of each prompt exactly as ``generate`` feeds it to the model.
+
+        Trainers tokenize training prompts with it and selectors score continuations after it,
+        so a student that wraps prompts (a chat template) must override it. Default: the
+        tokenizer's own encoding of the plain text.
+        """
+        return [list(ids) for ids in self.tokenizer(list(prompts))["input_ids"]]
+
     def save(self, path: Path) -> None:
         raise NotImplementedError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -36,9 +37,11 @@ class Teacher(Component):
     every teacher batching, concurrency, caching, retries (raise
     ``distillkit.errors.TransientTeacherError`` for a failure worth retrying) and progress.
 
-    Override ``generate_batch`` when the backend batches natively (local models), or define
-    ``async agenerate_batch`` for async clients. ``setup()`` loads, ``close()`` releases memory
-    (called when annotation ends, so a student can train in the same process).
+    Override ``generate_batch`` when the backend batches natively (local models), or
+    ``async agenerate_batch`` for async clients (the engine then awaits it on its event loop and
+    never calls ``generate_batch``; ``async aclose()`` releases the client on that loop).
+    ``setup()`` loads, ``close()`` releases memory (called when annotation ends, so a student can
+    train in the same process).
 
     ``identity()`` goes into every cache key: it must change whenever the same prompt could
     get a different answer (model, revision, sampling parameters).
@@ -63,12 +66,19 @@ class Teacher(Component):
     verbatim: bool = False
 
     Options = TeacherOptions
+    must_override = (("generate_one", "generate_request", "generate_batch", "agenerate_batch"),)
 
     def setup(self) -> None:
         """Load the model or open the client. Called once before the first batch."""
 
     def close(self) -> None:
         """Release the model / client. Called when annotation ends."""
+
+    async def aclose(self) -> None:
+        """Release async resources (an HTTP client) on the engine's event loop, before the loop ends.
+
+        Awaited once after every annotation call that asked the teacher anything. Default: nothing.
+        """
 
     def identity(self) -> dict[str, Any]:
         """Backend identity + sampling parameters for the cache key (engine options excluded)."""
@@ -92,3 +102,13 @@ class Teacher(Component):
             result = self.generate_request(request)
             out.append(result if isinstance(result, Generation) else Generation(text=result))
         return out
+
+    async def agenerate_batch(self, requests: list[TeacherRequest]) -> list[Generation | str]:
+        """The async form of ``generate_batch``, same contract. Override it for async clients.
+
+        The engine awaits the override on its event loop, ``max_concurrency`` batches at once. The
+        default is not used: the engine runs ``generate_batch`` in a thread pool as wide as
+        ``max_concurrency`` (see ``Teacher.overrides``). It is here so direct callers can await any
+        teacher.
+        """
+        return await asyncio.to_thread(self.generate_batch, requests)

@@ -49,6 +49,7 @@ class Trainer(Component):
 
     kind = "trainer"
     hook = "register_trainers"
+    must_override = (("train",),)
 
     def train(self, job: TrainJob) -> TrainResult:
         raise NotImplementedError

@@ -7,6 +7,9 @@ from distillkit.components import Teacher
 class AnotherSolver(Teacher):
     name = "synthetic_solver"
 
+    def generate_one(self, prompt: str) -> str:
+        return prompt
+
 
 @hookimpl
 def register_teacher_backends(register):

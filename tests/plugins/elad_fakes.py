@@ -34,6 +34,12 @@ class ScriptedStudent(StudentModel):
         self.replies, self.logprobs, self.calls = replies, logprobs or {}, []
         return self
 
+    def load(self, path=None):  # nothing to load: the script is the model
+        return None, None
+
+    def save(self, path):
+        raise AssertionError("the scripted student is only queried, never saved")
+
     def generate(self, prompts, *, max_new_tokens=64, num_samples=1, temperature=0.0, seed=0):
         self.calls.append({"prompts": list(prompts), "num_samples": num_samples, "temperature": temperature})
         out = []

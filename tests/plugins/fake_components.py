@@ -18,6 +18,9 @@ class EchoTeacher(Teacher):
     class Options(Teacher.Options):
         reply: str = Field("because. So the answer is 1.", description="What to answer.")
 
+    def generate_one(self, prompt: str) -> str:
+        return self.options.reply
+
 
 class ScoringTeacher(EchoTeacher):
     """A fake teacher that can score tokens."""

@@ -10,10 +10,12 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from distillkit.components import ComponentOptions, CrossCheck, Teacher, TeacherOptions
+from distillkit.components.teacher import GENERATE, STRUCTURED
 from distillkit.errors import TeacherError, TransientTeacherError
 from distillkit.types import Generation, TeacherRequest
 from distillkit_plugins.openai_compat.replicas import ReplicaPool
 from distillkit_plugins.openai_compat.responses import raise_for_status, read_generations
+from distillkit_plugins.openai_compat.structured import StructuredMode, schema_fields
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # options that never change an answer: kept out of the cache key so moving servers keeps the cache
@@ -51,6 +53,11 @@ class OpenAICompatOptions(TeacherOptions):
         default_factory=dict, description="Extra JSON fields sent with every request (e.g. top_k, repetition_penalty).")
     prices: Prices | None = Field(None, description="Token prices; when set, every call's cost is recorded.")
     replica_cooldown_s: float = Field(5.0, ge=0, description="How long a failing replica is benched (doubles per failure).")
+    structured_output: StructuredMode = Field(
+        "auto", description="How a strategy's JSON schema is sent: response_format (OpenAI, vLLM; llama-server on "
+                            "chat), json_schema (llama-server), structured_outputs (vLLM >= 0.12), guided_json "
+                            "(vLLM < 0.12), auto (response_format on chat; response_format + json_schema on "
+                            "completions), off (free text, the strategy parses it).")
 
     @field_validator("base_url")
     @classmethod
@@ -74,6 +81,7 @@ class OpenAICompatTeacher(Teacher):
 
     name = "openai_compat"
     Options = OpenAICompatOptions
+    capabilities = frozenset({GENERATE, STRUCTURED})
 
     def __init__(self, options: OpenAICompatOptions | None = None, **kwargs: Any):
         super().__init__(options, **kwargs)
@@ -125,9 +133,13 @@ class OpenAICompatTeacher(Teacher):
         """One result per request: a Generation, or the TeacherError of that request alone."""
         if self._pool is None:
             self.setup()
-        if self.options.api == "completions" or len(requests) == 1:
-            return await self._post([r.prompt for r in requests])
-        results = await asyncio.gather(*(self._post([r.prompt]) for r in requests), return_exceptions=True)
+        schema = requests[0].response_schema
+        # a completions batch is one request body, hence one schema: mixed schemas go one by one
+        if len(requests) == 1 or (self.options.api == "completions"
+                                  and all(r.response_schema == schema for r in requests)):
+            return await self._post([r.prompt for r in requests], schema)
+        results = await asyncio.gather(*(self._post([r.prompt], r.response_schema) for r in requests),
+                                       return_exceptions=True)
         out: list[Generation | TeacherError] = []
         for res in results:
             if isinstance(res, BaseException) and not isinstance(res, TeacherError):
@@ -146,7 +158,7 @@ class OpenAICompatTeacher(Teacher):
 
         return asyncio.run(once())
 
-    def payload(self, prompts: list[str]) -> dict[str, Any]:
+    def payload(self, prompts: list[str], schema: dict[str, Any] | None = None) -> dict[str, Any]:
         opts = self.options
         body: dict[str, Any] = {"model": opts.model, "temperature": opts.temperature, "top_p": opts.top_p,
                                 "max_tokens": opts.max_tokens, "n": opts.n}
@@ -159,9 +171,10 @@ class OpenAICompatTeacher(Teacher):
             body["messages"] = system + [{"role": "user", "content": prompts[0]}]
         else:
             body["prompt"] = prompts[0] if len(prompts) == 1 else prompts
+        body.update(schema_fields(opts.structured_output, opts.api, schema))
         return {**body, **opts.extra_body}
 
-    async def _post(self, prompts: list[str]) -> list[Generation]:
+    async def _post(self, prompts: list[str], schema: dict[str, Any] | None = None) -> list[Generation]:
         import httpx
 
         opts = self.options
@@ -170,7 +183,7 @@ class OpenAICompatTeacher(Teacher):
         path = "/chat/completions" if opts.api == "chat" else "/completions"
         where = f"POST {url}{path}"
         try:
-            resp = await asyncio.wait_for(client.post(url + path, json=self.payload(prompts)), opts.timeout_s)
+            resp = await asyncio.wait_for(client.post(url + path, json=self.payload(prompts, schema)), opts.timeout_s)
         except (asyncio.TimeoutError, httpx.TimeoutException):
             self._pool.failed(url)
             raise TransientTeacherError(f"timeout: no complete answer within {opts.timeout_s}s ({where})") from None
