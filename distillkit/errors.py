@@ -36,20 +36,28 @@ class Problem:
         return text
 
 
+MAX_SHOWN = 50  # problems printed in full; the rest are counted
+
+
 class ConfigError(DistillkitError):
     """A pipeline config is invalid; carries every problem found, not just the first."""
 
     exit_code = 2
 
-    def __init__(self, problems: list[Problem], source: str | None = None):
+    def __init__(self, problems: list[Problem], source: str | None = None, *, more: int = 0):
         self.problems = list(problems)
         self.source = source
+        self.more = more  # problems found but not kept (beyond the collector's limit)
         super().__init__(self.render())
 
     def render(self) -> str:
-        n = len(self.problems)
+        n = len(self.problems) + self.more
         head = f"{self.source or 'config'}: {n} problem{'s' if n != 1 else ''} found"
-        return "\n".join([head] + ["  - " + p.render(self.source) for p in self.problems])
+        shown = self.problems[:MAX_SHOWN]
+        lines = [head] + ["  - " + p.render(self.source) for p in shown]
+        if n > len(shown):  # a file of 10,000 mistakes must not print 10,000 hints
+            lines.append(f"  ... and {n - len(shown)} more (fix these first, then validate again)")
+        return "\n".join(lines)
 
 
 class PluginError(DistillkitError):

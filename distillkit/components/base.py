@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 if TYPE_CHECKING:
     from distillkit.config.pipeline import ResolvedPipeline
 
 
-class ComponentOptions(BaseModel):
-    """Options of a component. Unknown keys are errors; every field carries a description."""
+MAX_SEED = 2**31 - 1  # numpy and torch refuse negative seeds and seeds >= 2**32 (and add round numbers)
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class ComponentOptions(BaseModel):
+    """Options of a component. Unknown keys are errors; every field carries a description.
+
+    Shared rules, so no run fails halfway for a value validation could have refused: floats
+    must be finite (``.inf``/``.nan`` are refused), and every field named ``seed`` or ``*_seed``
+    must lie in 0..MAX_SEED.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _seed_in_range(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name or ""
+        if (name == "seed" or name.endswith("_seed")) and type(value) is int and not 0 <= value <= MAX_SEED:
+            raise ValueError(f"a seed must be between 0 and {MAX_SEED}")
+        return value
 
 
 class CrossCheck(BaseModel):

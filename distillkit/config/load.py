@@ -17,6 +17,7 @@ def load_pipeline(
     """Read, override and validate a pipeline; raises ``ConfigError`` listing every problem."""
     source = str(path) if path is not None else "<string>"
     data, positions = parse_yaml(text, source) if text is not None else read_yaml(path)
+    origins: dict[tuple, str] = {}
     if overrides:
-        data = apply_overrides(data, list(overrides), source)
-    return validate_pipeline(data, positions, registry, source)
+        data = apply_overrides(data, list(overrides), source, origins)
+    return validate_pipeline(data, positions, registry, source, origins)

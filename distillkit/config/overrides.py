@@ -6,8 +6,7 @@ import copy
 import re
 from typing import Any
 
-import yaml
-
+from distillkit.config.yaml_source import safe_load_value
 from distillkit.errors import ConfigError, Problem
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -20,8 +19,12 @@ def _split(key: str) -> list[Any]:
     return parts
 
 
-def apply_overrides(data: Any, overrides: list[str], source: str | None = None) -> Any:
-    """Return a copy of ``data`` with each ``key=value`` set; the value is read as YAML."""
+def apply_overrides(data: Any, overrides: list[str], source: str | None = None,
+                    origins: dict[tuple, str] | None = None) -> Any:
+    """Return a copy of ``data`` with each ``key=value`` set; the value is read as YAML.
+
+    ``origins`` (when given) receives path -> override text, so validation blames ``-o``.
+    """
     data = copy.deepcopy(data) if data is not None else {}
     problems = []
     for item in overrides:
@@ -31,10 +34,10 @@ def apply_overrides(data: Any, overrides: list[str], source: str | None = None) 
             problems.append(Problem(f"-o {item}", "override must look like dotted.key=value",
                                     hint="e.g. -o trainer.max_steps=20 or -o teachers[0].model=gpt2"))
             continue
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
+        try:  # the same limits as a file: an override is no way around them
+            value = safe_load_value(raw)
+        except ConfigError:
+            value = raw  # not YAML: the text itself (validation then says if it does not fit)
         node = data
         try:
             for i, part in enumerate(parts[:-1]):
@@ -46,6 +49,8 @@ def apply_overrides(data: Any, overrides: list[str], source: str | None = None) 
                 node.append(value)
             else:
                 node[last] = value
+            if origins is not None:
+                origins[tuple(parts)] = item
         except (KeyError, IndexError, TypeError):
             problems.append(Problem(f"-o {item}", f"cannot set {key.strip()!r}: the path does not exist in the config",
                                     hint="list items are addressed as teachers[0] or teachers.0"))

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from distillkit.components.base import MAX_SEED
+
+# a run or teacher name becomes a folder or file name: one safe path component, never "." or ".."
+_NAME = r"^[A-Za-z0-9_.-]+$"
+_NAME_HINT = "letters, digits, '_', '-' and '.', not only dots (it names a folder)"
+
+
+def _one_path_component(value: str) -> str:
+    if value.strip(".") == "":
+        raise ValueError(f"{value!r} is not a usable name: it would name the current or parent folder; use {_NAME_HINT}")
+    return value
 
 
 class ComponentSpec(BaseModel):
@@ -22,18 +34,21 @@ class ComponentSpec(BaseModel):
 
 
 class TeacherSpec(ComponentSpec):
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Name other sections use to refer to this teacher.")
+    id: str = Field(pattern=_NAME, max_length=100,
+                    description=f"Name other sections use to refer to this teacher. Use {_NAME_HINT}.")
     strategy: ComponentSpec = Field(
         default_factory=lambda: ComponentSpec(type="cot"),
         description="How this teacher is prompted and its output parsed.",
     )
+
+    _id_is_a_name = field_validator("id")(_one_path_component)
 
     def options(self) -> dict[str, Any]:
         return {k: v for k, v in (self.model_extra or {}).items()}
 
 
 class RoundsSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     count: int = Field(1, ge=1, description="Rounds of select -> annotate -> train -> evaluate.")
     budget_per_round: int | None = Field(
         None, ge=1, description="Examples the selector may send to the teachers per round (None: all)."
@@ -64,11 +79,13 @@ class EvaluationSpec(BaseModel):
 
 
 class PipelineSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Run name; the default output folder is runs/<name>.")
+    name: str = Field(pattern=_NAME, max_length=100,
+                      description=f"Run name; the default output folder is runs/<name>. Use {_NAME_HINT}.")
     description: str = Field("", description="Free text, copied into the report.")
-    seed: int = Field(0, description="Seed for data splits, selection, in-context examples and training.")
+    seed: int = Field(0, ge=0, le=MAX_SEED - 10_000,  # the trainer seeds round r with seed + r
+                      description="Seed for data splits, selection, in-context examples and training.")
     output_dir: str | None = Field(None, description="Run folder (default runs/<name>).")
     task: ComponentSpec = Field(description="A mapping with the data: {type: <task>, ...}; "
                                 "`distillkit components task` lists them.")
@@ -93,3 +110,5 @@ class PipelineSpec(BaseModel):
     cache: CacheSpec = Field(default_factory=CacheSpec, description="A mapping such as {path: ..., enabled: true}.")
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec, description="A mapping such as "
                                        "{max_new_tokens: 64, batch_size: 16}.")
+
+    _name_is_a_name = field_validator("name")(_one_path_component)

@@ -18,17 +18,33 @@ from distillkit.components.selector import STUDENT
 from distillkit.config.pipeline import ResolvedPipeline, TeacherSlot
 from distillkit.config.schema import ComponentSpec, PipelineSpec
 from distillkit.config.yaml_source import Positions, dotted, position
-from distillkit.errors import ConfigError, Problem
+from distillkit.errors import MAX_SHOWN, ConfigError, Problem
+from distillkit.secrets import MASK, looks_like_secret, redact
 from distillkit.registry import Registry, UnknownComponent
 from distillkit.suggest import did_you_mean, unknown_name_hint
 
 
 class _Collector:
-    def __init__(self, positions: Positions):
+    def __init__(self, positions: Positions, origins: dict[tuple, str] | None = None):
         self.positions = positions
+        self.origins = origins or {}  # paths set by `-o key=value` -> that override
         self.problems: list[Problem] = []
+        self.more = 0  # problems beyond MAX_SHOWN: counted, not described (hints cost time)
+
+    @property
+    def full(self) -> bool:
+        return len(self.problems) >= MAX_SHOWN
 
     def add(self, path: tuple, message: str, hint: str | None = None, *, default_note: bool = True) -> None:
+        if self.full:
+            self.more += 1
+            return
+        override = next((self.origins[path[:n]] for n in range(len(path), 0, -1) if path[:n] in self.origins), None)
+        if override is not None:  # the value came from the command line: blame it, not the YAML
+            key, _, value = override.partition("=")
+            shown = f"{key}={MASK}" if looks_like_secret(value) else redact(override)
+            self.problems.append(Problem(f"{dotted(path)} (set by -o {shown})", message, None, None, hint))
+            return
         line, col = position(self.positions, path)
         if default_note and path and self.positions and path[:1] not in self.positions:
             message += f" (from the default `{path[0]}` section; set it explicitly to change it)"
@@ -36,6 +52,9 @@ class _Collector:
 
     def pydantic(self, base: tuple, exc: ValidationError, model: type[BaseModel], fallback_hint: str | None = None) -> None:
         for err in exc.errors():
+            if self.full:
+                self.more += 1
+                continue
             loc = tuple(err["loc"])
             path = base + loc
             kind = err["type"]
@@ -49,7 +68,8 @@ class _Collector:
                          default_note=len(path) > 1)
             else:
                 got = err.get("input")
-                shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+                # a pasted key is never echoed back, whatever field it landed in
+                shown = "" if isinstance(got, (dict, list)) or looks_like_secret(got) else f" (got {got!r})"
                 msg = re.sub(r" or instance of \w+", "", err["msg"])  # pydantic's class names mean nothing in YAML
                 msg = msg.removeprefix("Value error, ")
                 self.add(path, f"{msg}{shown}", _describe(model, loc) or fallback_hint)
@@ -112,6 +132,9 @@ def _structural(data: Any, out: _Collector) -> PipelineSpec | None:
     except ValidationError as exc:
         for err in exc.errors():  # unknown top-level sections get the list of valid ones
             if err["type"] == "extra_forbidden" and len(err["loc"]) == 1:
+                if out.full:  # counted, not described: a did-you-mean per key costs time
+                    out.more += 1
+                    continue
                 out.add(err["loc"], f"unknown section {err['loc'][0]!r}",
                         unknown_name_hint(str(err["loc"][0]), PipelineSpec.model_fields))
         rest = [e for e in exc.errors() if not (e["type"] == "extra_forbidden" and len(e["loc"]) == 1)]
@@ -187,12 +210,16 @@ def _cross_checks(p: ResolvedPipeline, out: _Collector) -> None:
             out.add(base + rel, chk.message, chk.hint)
 
 
-def validate_pipeline(data: Any, positions: Positions, registry: Registry, source: str | None = None) -> ResolvedPipeline:
-    """Validate parsed YAML; return the resolved pipeline or raise ``ConfigError`` with ALL problems."""
-    out = _Collector(positions)
+def validate_pipeline(data: Any, positions: Positions, registry: Registry, source: str | None = None,
+                      origins: dict[tuple, str] | None = None) -> ResolvedPipeline:
+    """Validate parsed YAML; return the resolved pipeline or raise ``ConfigError`` with ALL problems.
+
+    ``origins`` maps paths set by ``-o`` overrides to the override text, blamed instead of the file.
+    """
+    out = _Collector(positions, origins)
     spec = _structural(data, out)
     if spec is None:
-        raise ConfigError(out.problems, source)
+        raise ConfigError(out.problems, source, more=out.more)
     p = ResolvedPipeline(spec)
     p.task = _resolve(registry, out, "task", spec.task, ("task",))
     for i, t in enumerate(spec.teachers):
@@ -209,6 +236,6 @@ def validate_pipeline(data: Any, positions: Positions, registry: Registry, sourc
     p.callbacks = [c for i, s in enumerate(spec.callbacks) if (c := _resolve(registry, out, "callback", s, ("callbacks", i)))]
     _cross_checks(p, out)
     if out.problems:
-        raise ConfigError(out.problems, source)
+        raise ConfigError(out.problems, source, more=out.more)
     return p
 
