@@ -18,7 +18,6 @@ class Task(Component):
     hook = "register_tasks"
     licence: str = "unknown"
     must_override = (("answer_format",), ("load",))
-    must_override = (("answer_format",), ("load",))
 
     @property
     def answer_format(self) -> AnswerFormat:
