@@ -68,3 +68,21 @@ def test_bad_files_are_located_errors(registry, tmp_path):
         registry.create("teacher", "dataset", path=str(nocol)).setup()
     with pytest.raises(DataError, match="no such file"):
         registry.create("teacher", "dataset", path=str(tmp_path / "nope.jsonl")).setup()
+
+
+def test_released_rationales_are_kept_verbatim_and_never_shared_between_duplicate_questions(registry, tmp_path):
+    """As the TinyLLM authors' released LLaMA-2 rationales are written: the instruction, a runaway
+    "Q:" and an "answer is" mid-text must all survive; two items asking the same question keep their own."""
+    same = "Which is a mammal? (a) shark (b) whale"
+    first, second = (toy_examples(1, start=i)[0] for i in (0, 1))
+    # same question, same gold answer: the teacher prompts are identical
+    first, second = (type(first)(id=e.id, question=same, answer="yes") for e in (first, second))
+    texts = {first.id: "Let's think step by step. A whale breathes air, so the answer is whale. Sharks have gills."
+                       "\nQ: what about dolphins?\nSo the answer is no.",
+             second.id: "Let's think step by step. Whales nurse their young.\nSo the answer is yes."}
+    path = tmp_path / "released.jsonl"
+    path.write_text("".join(json.dumps({"example_id": k, "rationale": v}) + "\n" for k, v in texts.items()))
+    result = annotate(registry, registry.create("teacher", "dataset", path=str(path)), [first, second])
+    assert [a.rationale for a in result.annotations] == [texts[first.id], texts[second.id]]
+    assert [a.answer for a in result.annotations] == ["no", "yes"]  # read from the last statement, text untouched
+    assert result.stats.ok == 2
