@@ -10,7 +10,6 @@ already paid for is never asked again. A concurrency slot is released while a ba
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +25,8 @@ BatchCall = Callable[[list[TeacherRequest]], Awaitable[list[Any]]]
 
 
 def batch_call(teacher: Teacher, executor: ThreadPoolExecutor | None) -> BatchCall:
-    agen = getattr(teacher, "agenerate_batch", None)
-    if agen is not None and inspect.iscoroutinefunction(agen):
-        return agen
+    if teacher.overrides("agenerate_batch"):
+        return teacher.agenerate_batch
 
     async def call(requests: list[TeacherRequest]) -> list[Any]:
         return await asyncio.get_running_loop().run_in_executor(executor, teacher.generate_batch, requests)

@@ -38,8 +38,8 @@ class AnnotationEngine:
 
     Teacher life cycle: the engine calls ``teacher.setup()`` itself, and only when at least one
     prompt misses the cache (a fully cached rerun loads nothing); the caller calls
-    ``teacher.close()`` afterwards. Async teachers may define ``async aclose()``, awaited before
-    the engine's event loop ends. The teacher's declared ``cache_answers``, ``answers_from``
+    ``teacher.close()`` afterwards; ``teacher.aclose()`` is awaited before the engine's event loop
+    ends. The teacher's declared ``cache_answers``, ``answers_from``
     and ``verbatim`` decide what is cached, what is shared and how answers are read.
     """
 
@@ -86,8 +86,7 @@ class AnnotationEngine:
     @staticmethod
     def _work_items(identity: dict[str, Any], teacher: Teacher, strategy: RationaleStrategy,
                     examples: list[Example], purpose: str) -> dict[str, WorkItem]:
-        ctx = getattr(strategy, "ctx", None)
-        explanations = ctx.student_explanations if ctx is not None else {}
+        explanations = strategy.ctx.student_explanations if strategy.ctx is not None else {}
         per_example = teacher.answers_from == "example"
         items: dict[str, WorkItem] = {}
         for pos, example in enumerate(examples):
@@ -107,9 +106,7 @@ class AnnotationEngine:
         try:
             await Dispatcher(teacher, recorder).run(misses)
         finally:
-            aclose = getattr(teacher, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await teacher.aclose()
 
 
 def _run(coro) -> None:

@@ -28,7 +28,7 @@ and the `{p.selector.name}` selector over {p.spec.rounds.count} round(s).
 {teachers}
 
 ## Data
-Task `{p.task.name}` (licence: {getattr(p.task, 'licence', 'unknown')}).
+Task `{p.task.name}` (licence: {p.task.licence}).
 
 ## Test metrics (selected on validation)
 | metric | value |
@@ -45,5 +45,4 @@ The resolved config is `config.resolved.yaml` in the run folder.
 
 
 def _model_of(teacher: Any) -> str:
-    opts = teacher.options
-    return str(getattr(opts, "model", None) or teacher.name)
+    return str(teacher.identity().get("model") or teacher.name)  # identity() names the model

@@ -222,9 +222,9 @@ def _round(run: _Run, r: int) -> bool:
     run.events("annotated", {"round": r, "selected": len(selections), "teachers": stats})
     _student_at(run, -1 if p.spec.rounds.retrain == "scratch" else r - 1)
     by_id = {e.id: e for e in run.splits.train}
-    skipped_before = Counter(getattr(p.loss, "skipped", {}))  # losses that drop unusable rationales count them
+    skipped_before = Counter(p.loss.skipped)  # losses that drop unusable rationales count them
     views = [v for ex_id, anns in run.labeled.items() for v in p.loss.views(by_id[ex_id], anns, p.task)]
-    skipped = Counter(getattr(p.loss, "skipped", {}))
+    skipped = Counter(p.loss.skipped)
     skipped.subtract(skipped_before)
     validation = run.split("validation")
     metric = p.metrics[0].name

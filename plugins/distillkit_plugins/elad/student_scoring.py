@@ -7,8 +7,9 @@
 returning, for each pair, the natural-log probability of every continuation token given the
 prompt and the continuation tokens before it (the prompt exactly as ``generate`` would see it).
 When the student does not, this module computes it from ``student.model`` / ``student.tokenizer``
-(any Hugging Face causal or seq2seq LM), using ``student.encode_prompt`` when the student has
-it so the prompt is tokenized as in ``generate``. torch is imported only here, on first use.
+(any Hugging Face causal or seq2seq LM), tokenizing the prompt with ``student.encode_prompts``
+(the ``StudentModel`` contract) so it is scored exactly as ``generate`` sees it, chat template
+included. torch is imported only here, on first use.
 """
 
 from __future__ import annotations
@@ -37,17 +38,12 @@ def continuation_logprobs(student: StudentModel, prompts: Sequence[str],
     return out
 
 
-def _encode_prompt(student: StudentModel, prompt: str) -> list[int]:
-    encode = getattr(student, "encode_prompt", None)
-    return list(encode(prompt)) if callable(encode) else list(student.tokenizer(prompt)["input_ids"])
-
-
 def _hf_logprobs(student: StudentModel, prompts: Sequence[str], continuations: Sequence[str]) -> list[list[float]]:
     import torch
 
     tok, model = student.tokenizer, student.model
-    pairs = [(_encode_prompt(student, p), list(tok(c, add_special_tokens=False)["input_ids"]))
-             for p, c in zip(prompts, continuations)]
+    pairs = [(list(ids), list(tok(c, add_special_tokens=False)["input_ids"]))
+             for ids, c in zip(student.encode_prompts(list(prompts)), continuations)]
     was_training = model.training
     model.eval()
     try:

@@ -35,11 +35,6 @@ class EncodedViews:
     stats: dict[str, int] = field(default_factory=dict)  # views, truncated, dropped
 
 
-def _prompt_ids(student: Any, prompts: list[str]) -> list[list[int]]:
-    encode = getattr(student, "encode_prompts", None)
-    return encode(prompts) if encode else student.tokenizer(prompts)["input_ids"]
-
-
 def encode_views(student: Any, views: Sequence[View], max_length: int) -> EncodedViews:
     """Tokenize ``views`` for ``student``; views longer than ``max_length`` lose their target's tail.
 
@@ -47,8 +42,8 @@ def encode_views(student: Any, views: Sequence[View], max_length: int) -> Encode
     counted in ``stats["dropped"]`` (never trained on as an empty target).
     """
     tok = student.tokenizer
-    seq2seq = bool(getattr(student, "is_encoder_decoder", False))
-    prompts = _prompt_ids(student, [v.prompt for v in views])
+    seq2seq = bool(student.is_encoder_decoder)
+    prompts = student.encode_prompts([v.prompt for v in views])
     # seq2seq labels carry the tokenizer's own end token; decoder-only targets get eos appended
     targets = tok([v.target for v in views], add_special_tokens=seq2seq)["input_ids"]
     components: dict[str, int] = {}

@@ -82,7 +82,7 @@ class LogitKD(StudentLoss):
 
     @property
     def skipped(self):
-        return getattr(self._text, "skipped", {})
+        return self._text.skipped
 
     # -- the trainer's token-level extension (see docs/training.md) -------------------------------
 

@@ -65,7 +65,7 @@ class TrainingLoop:
                             f"prompts longer than max_length={max_length}); check the annotations or max_length")
         self.max_length = max_length
         # Losses that score tokens themselves (logit distillation) add components beside the CE ones.
-        self.token_loss = job.loss if hasattr(job.loss, "token_terms") else None
+        self.token_loss = job.loss if job.loss.token_components() else None
         if self.token_loss is not None:
             self.token_loss.prepare_training(student=student, data=self.data, out_dir=job.out_dir,
                                              accelerator=self.acc)

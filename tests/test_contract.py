@@ -1,0 +1,157 @@
+"""The core reads from components only what their base classes declare (issue 12, point 3).
+
+A plugin author learns the contract from ``distillkit/components/``: every attribute or method the
+core touches on a teacher, strategy, loss, student... must be declared on that kind's base class,
+with its default. These tests parse the core's source: an attribute read on a component that the
+base class does not declare fails, and so does any ``getattr``/``hasattr`` probing of a component.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import distillkit
+from distillkit.components import (
+    Callback,
+    Component,
+    Metric,
+    RationaleFilter,
+    RationaleStrategy,
+    SampleSelector,
+    StudentLoss,
+    StudentModel,
+    Task,
+    Teacher,
+    Trainer,
+)
+
+CORE = Path(distillkit.__file__).parent
+BASE_BY_CLASS_NAME = {b.__name__: b for b in (Teacher, RationaleStrategy, RationaleFilter, SampleSelector,
+                                              StudentLoss, Task, StudentModel, Metric, Trainer, Callback)}
+# How the core names its components: pipeline fields (p.loss, slot.teacher), locals, loop variables.
+BASE_BY_NAME = {"teacher": Teacher, "strategy": RationaleStrategy, "loss": StudentLoss, "student": StudentModel,
+                "selector": SampleSelector, "sel": SampleSelector, "task": Task, "trainer": Trainer,
+                "metric": Metric, "callback": Callback, "filter": RationaleFilter}
+BASE_BY_PLURAL = {"metrics": Metric, "filters": RationaleFilter, "callbacks": Callback}
+PROBES = ("getattr", "hasattr")
+
+
+def declared(base: type, attr: str) -> bool:
+    """Declared on the base class: a method, a class attribute, or an annotated instance attribute."""
+    if hasattr(base, attr):
+        return True
+    return any(attr in vars(k).get("__annotations__", {}) for k in base.__mro__)
+
+
+class ComponentReads(ast.NodeVisitor):
+    """Collects (line, base, attribute) for attribute reads and getattr/hasattr calls on components."""
+
+    def __init__(self) -> None:
+        self.reads: list[tuple[int, type, str]] = []
+        self.probes: list[tuple[int, type, str]] = []
+        self.scopes: list[dict[str, type | None]] = [{}]  # None: a local that is not a component
+
+    def base_of(self, node: ast.AST) -> type | None:
+        if isinstance(node, ast.Name):
+            for scope in reversed(self.scopes):
+                if node.id in scope:
+                    return scope[node.id]
+            return BASE_BY_NAME.get(node.id)
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Attribute) and node.value.attr == "spec":
+                return None  # p.spec.task is the YAML section, not the component
+            return BASE_BY_NAME.get(node.attr)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
+            return BASE_BY_PLURAL.get(node.value.attr)
+        return None
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        scope: dict[str, type | None] = {}
+        for arg in node.args.args + node.args.kwonlyargs:
+            text = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+            for word in re.findall(r"\w+", text):
+                if word in BASE_BY_CLASS_NAME:
+                    scope[arg.arg] = BASE_BY_CLASS_NAME[word]
+        self.scopes.append(scope)
+        self.generic_visit(node)
+        self.scopes.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_For(self, node: ast.For) -> None:
+        if isinstance(node.target, ast.Name):  # `for task in pending:` (asyncio tasks) is no Task
+            plural = node.iter.attr if isinstance(node.iter, ast.Attribute) else ""
+            self.scopes[-1][node.target.id] = BASE_BY_PLURAL.get(plural)
+        self.generic_visit(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        base = self.base_of(node.value)
+        if base is not None and isinstance(node.ctx, ast.Load):
+            self.reads.append((node.lineno, base, node.attr))
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id in PROBES and node.args:
+            base = self.base_of(node.args[0])
+            if base is not None:
+                attr = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else "?"
+                self.probes.append((node.lineno, base, attr))
+        self.generic_visit(node)
+
+
+def scan(source: str) -> ComponentReads:
+    visitor = ComponentReads()
+    visitor.visit(ast.parse(source))
+    return visitor
+
+
+CORE_FILES = sorted(CORE.rglob("*.py"))
+
+
+def test_the_scan_sees_the_core_and_its_component_reads():
+    reads = {(base.__name__, attr) for f in CORE_FILES for _, base, attr in scan(f.read_text()).reads}
+    # a sample the core must keep reading: if the scan stops seeing these, it checks nothing
+    assert {("Teacher", "identity"), ("RationaleStrategy", "build_prompt"), ("StudentLoss", "views"),
+            ("StudentModel", "generate"), ("SampleSelector", "needs")} <= reads
+
+
+def test_the_scan_catches_an_undeclared_read_and_a_probe():
+    found = scan("def f(t: Teacher, loss):\n    t.warm_up()\n    getattr(loss, 'token_terms', None)\n"
+                 "    for m in p.metrics:\n        m.explain\n")
+    assert [(b.__name__, a) for _, b, a in found.reads if not declared(b, a)] == [
+        ("Teacher", "warm_up"), ("Metric", "explain")]
+    assert [(b.__name__, a) for _, b, a in found.probes] == [("StudentLoss", "token_terms")]
+
+
+@pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: str(p.relative_to(CORE.parent)))
+def test_every_component_attribute_the_core_reads_is_declared_on_its_base(path):
+    found = scan(path.read_text())
+    undeclared = [f"{path.name}:{line}: {base.__name__}.{attr}" for line, base, attr in found.reads
+                  if not declared(base, attr)]
+    assert not undeclared, "declare these on the base class (with a documented default): " + ", ".join(undeclared)
+    probes = [f"{path.name}:{line}: {fn}" for line, _, fn in found.probes]
+    assert not probes, "the core must not probe components with getattr/hasattr: " + ", ".join(probes)
+
+
+def _component_attribute_names() -> set[str]:
+    from distillkit.testing import builtin_registry
+
+    names = {a for b in BASE_BY_CLASS_NAME.values() for k in b.__mro__ for a in vars(k)}
+    for _, _, entry in builtin_registry().entries():
+        names |= {a for k in entry.cls.__mro__ if issubclass(k, Component) for a in vars(k)}
+    return {n for n in names if not n.startswith("__")}
+
+
+def test_no_getattr_probing_of_component_methods_remains_in_the_core():
+    """Grep-style: no ``getattr(x, "<name>")`` / ``hasattr`` in the core names any component attribute."""
+    names = _component_attribute_names()
+    assert {"agenerate_batch", "aclose", "token_terms", "skipped", "encode_prompts"} <= names
+    literal = re.compile(r"\b(?:getattr|hasattr)\([^,()]+(?:\([^()]*\))?,\s*[\"'](\w+)[\"']")
+    hits = [f"{f.relative_to(CORE.parent)}:{n}: {m.group(0)}" for f in CORE_FILES
+            for n, line in enumerate(f.read_text().splitlines(), 1) for m in literal.finditer(line)
+            if m.group(1) in names]
+    assert not hits, "\n".join(hits)
