@@ -27,7 +27,8 @@ _KNOWN = re.compile(
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 _TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]+")
-_SECRET_ENV = re.compile(r"(?i)key|token|secret|passw|credential|auth")
+# a word of a variable or option name: OPENAI_API_KEY, HF_TOKEN, api_key_env (not TOKENIZERS_PARALLELISM)
+_SECRET_ENV = re.compile(r"(?i)(?:^|_)(?:api_?key|key|token|secret|password|passwd|pass|credentials?)(?:_|$)")
 _MIN_SECRET = 8  # shorter values are too likely to be ordinary words to mask everywhere
 _named_env: set[str] = set()
 
@@ -64,6 +65,11 @@ def redact_obj(data: Any) -> Any:
     if isinstance(data, (list, tuple)):
         return type(data)(redact_obj(v) for v in data)
     return data
+
+
+def is_secret_field(name: str) -> bool:
+    """An option whose value is never shown in a message (``api_key_env``, ``token``, ``password``...)."""
+    return bool(_SECRET_ENV.search(name))
 
 
 def looks_like_secret(value: Any) -> bool:

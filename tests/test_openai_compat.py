@@ -115,9 +115,16 @@ def test_wrong_or_missing_key(registry, monkeypatch):
 
 
 def test_pasted_key_is_a_config_problem_that_does_not_echo_it(registry):
+    from distillkit.config.load import load_pipeline
+    from distillkit.errors import ConfigError
+
+    text = ("name: x\ntask: {type: synthetic_arithmetic}\nteachers:\n  - {id: t, type: openai_compat, model: m, "
+            f"api_key_env: {KEY}}}\nstudent: {{type: hf, model: x}}\nloss: {{type: multitask_rationale}}\n")
+    with pytest.raises(ConfigError) as exc:
+        load_pipeline(None, registry, text=text)
+    problem = next(p for p in exc.value.problems if p.location == "teachers[0].api_key_env")
+    assert problem.line == 4 and "NAME of an environment variable" in problem.message and KEY not in str(exc.value)
     cls = registry.get("teacher", "openai_compat")
-    problems = cls.cross_check(cls.Options(model="m", api_key_env=KEY), None)
-    assert problems and problems[0].location == "api_key_env" and KEY not in problems[0].message + problems[0].hint
     assert cls.cross_check(cls.Options(model="m", api_key_env="OPENAI_API_KEY"), None) == []
 
 

@@ -156,7 +156,7 @@ def test_invalid_json_line_is_located(registry, tmp_path):
     path = tmp_path / "broken.jsonl"
     path.write_text('{"question": "ok?", "answer": "yes"}\n{"question": "broken?", "answer": \n')
     task = make(registry, tmp_path, path=str(path), answer_format="yes_no")
-    with pytest.raises(DataError, match=r"broken.jsonl: cannot be read as json: line 2 is not valid JSON"):
+    with pytest.raises(DataError, match=r"broken.jsonl: line 2, column \d+: not valid JSON"):
         task.load()
 
 

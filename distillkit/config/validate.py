@@ -19,7 +19,7 @@ from distillkit.config.pipeline import ResolvedPipeline, TeacherSlot
 from distillkit.config.schema import ComponentSpec, PipelineSpec
 from distillkit.config.yaml_source import Positions, dotted, position
 from distillkit.errors import MAX_SHOWN, ConfigError, Problem
-from distillkit.secrets import MASK, looks_like_secret, redact
+from distillkit.secrets import MASK, is_secret_field, looks_like_secret, redact
 from distillkit.registry import Registry, UnknownComponent
 from distillkit.suggest import did_you_mean, unknown_name_hint
 
@@ -69,7 +69,8 @@ class _Collector:
             else:
                 got = err.get("input")
                 # a pasted key is never echoed back, whatever field it landed in
-                shown = "" if isinstance(got, (dict, list)) or looks_like_secret(got) else f" (got {got!r})"
+                hide = isinstance(got, (dict, list)) or looks_like_secret(got) or is_secret_field(str(loc[-1]) if loc else "")
+                shown = "" if hide else f" (got {got!r})"
                 msg = re.sub(r" or instance of \w+", "", err["msg"])  # pydantic's class names mean nothing in YAML
                 msg = msg.removeprefix("Value error, ")
                 self.add(path, f"{msg}{shown}", _describe(model, loc) or fallback_hint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from distillkit.components import Metric, StudentLoss, StudentModel, Task
@@ -20,6 +21,9 @@ def predict(student: StudentModel, loss: StudentLoss, task: Task, examples: list
 
 def score(metrics: list[Metric], task: Task, examples: list[Example], texts: list[str | None]) -> dict[str, Any]:
     """Extract each answer from its text and compute every metric; returns a JSON-able dict."""
+    if not examples:  # every metric would be nan: say so where the user looks, not silently
+        print("warning: scoring 0 examples (an empty split): metrics are undefined; give the split some rows "
+              "(task sizes or validation/test fractions)", file=sys.stderr)
     fmt = task.answer_format
     preds = [fmt.extract(t, e) if t is not None else None for t, e in zip(texts, examples)]
     result: dict[str, Any] = {"n": len(examples), "no_answer": sum(p is None for p in preds)}

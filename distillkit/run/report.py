@@ -12,6 +12,8 @@ from distillkit.run.state import RunState
 def _metrics_row(label: str, m: dict[str, Any] | None) -> str:
     if not m:
         return f"| {label} | - | - |"
+    if m.get("n") == 0:
+        return f"| {label} | no examples: metrics undefined | 0 |"
     vals = [f"{k} {v:.3f}" + (f" [{m[k + '_ci'][0]:.3f}, {m[k + '_ci'][1]:.3f}]" if k + "_ci" in m else "")
             for k, v in m.items() if isinstance(v, float)]
     return f"| {label} | {'; '.join(vals)} | {m.get('n', '-')} |"

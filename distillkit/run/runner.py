@@ -276,4 +276,6 @@ def _headline(state: RunState) -> list[str]:
 
 
 def _fmt(metrics: dict[str, Any]) -> str:
+    if metrics.get("n") == 0:
+        return "no examples (n=0): metrics undefined"
     return ", ".join(f"{k}={v:.3f}" for k, v in metrics.items() if isinstance(v, float)) + f" (n={metrics.get('n')})"

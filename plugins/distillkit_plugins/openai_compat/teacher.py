@@ -12,10 +12,12 @@ from pydantic import Field, field_validator
 from distillkit.components import ComponentOptions, CrossCheck, Teacher, TeacherOptions
 from distillkit.components.teacher import GENERATE, STRUCTURED
 from distillkit.errors import TeacherError, TransientTeacherError
+from distillkit.secrets import looks_like_secret, register_env_name
 from distillkit.types import Generation, TeacherRequest
 from distillkit_plugins.openai_compat.replicas import ReplicaPool
 from distillkit_plugins.openai_compat.responses import raise_for_status, read_generations
 from distillkit_plugins.openai_compat.structured import StructuredMode, schema_fields
+from distillkit_plugins.openai_compat.urls import check_base_url
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # options that never change an answer: kept out of the cache key so moving servers keeps the cache
@@ -66,8 +68,18 @@ class OpenAICompatOptions(TeacherOptions):
         if not urls:
             raise ValueError("give at least one URL")
         for url in urls:
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"{url!r} is not an http(s) URL, e.g. http://127.0.0.1:8000/v1")
+            check_base_url(url)
+        return value
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and (looks_like_secret(value) or not _ENV_NAME.match(value)):
+            # never repeat the value: it may be a pasted key
+            raise ValueError("must be the NAME of an environment variable holding the key, not the key itself; "
+                             "e.g. api_key_env: OPENAI_API_KEY, then export OPENAI_API_KEY=...")
+        if value is not None:
+            register_env_name(value)  # its value is masked in everything the run writes
         return value
 
     @field_validator("stop", mode="before")

@@ -103,6 +103,13 @@ class DatasetTask(Task):
         o = self.options
         splits = assign_splits(present, validation_fraction=o.validation_fraction,
                                test_fraction=o.test_fraction, seed=o.seed)
+        wanted = {"train": 1, "validation": o.validation_fraction, "test": o.test_fraction}
+        empty = [s for s in SPLITS if not splits[s] and (wanted[s] > 0 or s in present)]
+        if empty:  # too few rows for the fractions asked for: a metric over no examples is nan
+            sources = ", ".join(f"{raw_splits[name].label} ({len(rows)} rows)" for name, rows in present.items())
+            raise DataError(f"{sources}: too little data: the {' and '.join(empty)} split(s) would be empty "
+                            f"(validation_fraction {o.validation_fraction}, test_fraction {o.test_fraction}); "
+                            "add rows or give the missing splits")
         limits = {"train": o.max_train_rows, "validation": o.max_validation_rows, "test": o.max_test_rows}
         return Splits(**{s: cap(splits[s], limits[s], o.seed) for s in SPLITS})
 

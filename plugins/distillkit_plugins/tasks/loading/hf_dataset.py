@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from distillkit.components import CrossCheck
 from distillkit.components.answer_format import AnswerFormat
 from distillkit.errors import DataError
 from distillkit.suggest import unknown_name_hint
@@ -59,6 +60,12 @@ class HFDataset(DatasetTask):
             if self.answer_format == "multiple_choice" and not self.columns.choices:
                 raise ValueError("answer_format multiple_choice needs columns.choices (the choice texts)")
             return self
+
+    @classmethod
+    def cross_check(cls, options, pipeline) -> list[CrossCheck]:
+        from distillkit_plugins.tasks.loading.local_source import check_local_source
+
+        return check_local_source(options)  # missing, unreadable or too small local data: before anything is paid
 
     @property
     def licence(self) -> str:  # type: ignore[override]

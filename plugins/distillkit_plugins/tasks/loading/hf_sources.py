@@ -8,6 +8,7 @@ from typing import Any
 
 from distillkit.errors import DataError
 from distillkit_plugins.tasks.loading.dataset_task import RawSplit
+from distillkit_plugins.tasks.loading.file_checks import FileProblem, check_data_file
 from distillkit_plugins.tasks.loading.splitting import SPLITS
 
 BUILDERS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
@@ -50,10 +51,14 @@ def read_files(data_files: dict[str, str], cache_dir: str | None) -> dict[str, R
         builder = BUILDERS.get(path.suffix)
         if builder is None:
             raise DataError(f"{file}: unsupported file type {path.suffix!r}; valid: {', '.join(BUILDERS)}")
+        found = check_data_file(path)  # again: the file may have changed since validation
+        if isinstance(found, FileProblem):
+            raise DataError(f"{found.message} (split {split!r}); {found.hint}")
         try:
             ds = datasets.load_dataset(builder, data_files={"rows": str(path)}, split="rows", cache_dir=cache_dir)
         except Exception as exc:  # noqa: BLE001 - the library's parse errors name neither file nor line
-            raise DataError(f"{file}: cannot be read as {builder}: {_locate_json_error(path) or exc}") from None
+            detail = _locate_json_error(path) or str(exc) or type(exc).__name__
+            raise DataError(f"{file}: cannot be read as {builder}: {detail}") from None
         out[split] = RawSplit(file, ds)
     return out
 
