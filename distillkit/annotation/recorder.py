@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from distillkit.annotation.cache import CacheEntry, TeacherCache
 from distillkit.annotation.progress import Progress
 from distillkit.annotation.stats import AnnotationResult, AnnotationStats
+from distillkit.secrets import redact, redact_obj
 from distillkit.types import Annotation, Example, Generation, ParsedRationale, TeacherRequest
 
 if TYPE_CHECKING:
@@ -52,8 +53,8 @@ class Recorder:
     # -- outcomes -------------------------------------------------------------------------------
     def answered(self, item: WorkItem, gen: Generation, latency_s: float) -> None:
         """A fresh answer: store it durably, then parse and filter it for every position."""
-        entry = CacheEntry(
-            key=item.key, identity=self.identity, prompt=item.request.prompt, raw=gen.text,
+        entry = CacheEntry(  # stored text is redacted; the key (computed before) is not affected
+            key=item.key, identity=redact_obj(self.identity), prompt=redact(item.request.prompt), raw=gen.text,
             teacher_id=self.teacher_id, example_id=item.request.example.id, purpose=item.request.purpose,
             finish_reason=gen.finish_reason, prompt_tokens=gen.prompt_tokens,
             completion_tokens=gen.completion_tokens, latency_s=latency_s, cost=gen.cost,
@@ -78,6 +79,7 @@ class Recorder:
         self._finish_all(item, entry, cached=True, parsed=parsed)
 
     def failed(self, item: WorkItem, reason: str) -> None:
+        reason = redact(reason)  # e.g. "connection: ... (POST http://user:key@host/v1/...)"
         for pos in item.positions:
             ann = self._annotation(pos, item.request.prompt, None, ParsedRationale(None, None), cached=False)
             ann.status, ann.reason = "failed", reason

@@ -9,6 +9,7 @@ import traceback
 import click
 
 from distillkit.errors import DistillkitError
+from distillkit.secrets import redact
 
 
 def handle_errors(fn):
@@ -23,7 +24,7 @@ def handle_errors(fn):
         except DistillkitError as exc:
             if show_tb:
                 traceback.print_exc()
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {redact(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: rerun the same command to resume (teacher answers are cached).", err=True)
@@ -31,7 +32,7 @@ def handle_errors(fn):
         except Exception as exc:  # noqa: BLE001 - the last line of defence of a CLI
             if show_tb:
                 traceback.print_exc()
-            click.echo(f"error: {type(exc).__name__}: {exc}\n(rerun with --traceback for details)", err=True)
+            click.echo(f"error: {type(exc).__name__}: {redact(str(exc))}\n(rerun with --traceback for details)", err=True)
             sys.exit(1)
 
     return wrapper

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from distillkit.components import Callback
+from distillkit.secrets import redact, redact_obj
 
 
 class EventLog:
@@ -16,9 +17,10 @@ class EventLog:
         self.callbacks = callbacks
 
     def __call__(self, event: str, payload: dict[str, Any]) -> None:
+        payload = redact_obj(payload)  # failure reasons may quote a URL with credentials
         record = {"event": event, "time": time.time(), **payload}
         with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, default=str) + "\n")
+            fh.write(redact(json.dumps(record, default=str)) + "\n")
         for cb in self.callbacks:
             cb.on_event(event, payload)
 

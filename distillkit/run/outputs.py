@@ -13,12 +13,13 @@ import yaml
 from distillkit import __version__
 from distillkit.config.pipeline import ResolvedPipeline
 from distillkit.registry import Registry
+from distillkit.secrets import redact, redact_obj
 
 
 def write_json(path: Path, data: Any) -> None:
     """Written whole or not at all (temp file, then rename): a killed run never leaves half a file."""
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    tmp.write_text(redact(json.dumps(redact_obj(data), indent=2, default=str)) + "\n", encoding="utf-8")
     tmp.replace(path)
 
 
@@ -36,7 +37,7 @@ def plugin_versions(registry: Registry) -> dict[str, Any]:
 
 def write_run_header(run_dir: Path, pipeline: ResolvedPipeline, registry: Registry, config_path: str | None) -> None:
     """Resolved config (every default filled in) and plugin versions; safe to share (no secrets)."""
-    resolved = pipeline.resolved_config()
-    header = f"# resolved from {config_path or '<python>'} by distillkit {__version__}\n"
+    resolved = redact_obj(pipeline.resolved_config())  # e.g. a base_url with user:key@
+    header = redact(f"# resolved from {config_path or '<python>'} by distillkit {__version__}\n")
     (run_dir / "config.resolved.yaml").write_text(header + yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8")
     write_json(run_dir / "versions.json", plugin_versions(registry))

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from distillkit.config.pipeline import ResolvedPipeline
+from distillkit.secrets import redact
 from distillkit.run.state import RunState
 
 
@@ -126,5 +127,5 @@ def write_report(run_dir: Path, p: ResolvedPipeline, state: RunState, teachers: 
         lines += ["## Student outputs on test (first items)", ""]
         lines += [f"- gold `{s['gold']}`, output `{s['output']!r}`" for s in final_samples]
     path = run_dir / "report.md"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(redact("\n".join(lines)) + "\n", encoding="utf-8")
     return path

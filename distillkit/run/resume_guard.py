@@ -9,6 +9,7 @@ import yaml
 
 from distillkit.config.pipeline import ResolvedPipeline
 from distillkit.errors import DistillkitError
+from distillkit.secrets import redact_obj
 
 
 class RunFolderInUse(DistillkitError):
@@ -31,7 +32,7 @@ def check_same_run(run_dir: Path, p: ResolvedPipeline) -> None:
     if not (saved.exists() and (run_dir / "state.json").exists()):
         return
     before = yaml.safe_load(saved.read_text(encoding="utf-8"))
-    changed = _diff(before, p.resolved_config())
+    changed = _diff(before, redact_obj(p.resolved_config()))  # the saved copy is redacted
     if changed:
         raise RunFolderInUse(
             f"{run_dir} holds a run with a different config (changed: {', '.join(changed[:8])}"
