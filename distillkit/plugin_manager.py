@@ -191,11 +191,16 @@ def load_plugins(
                 ) from exc
             infos[ep.name] = info
             _register(pm, module, ep.name, _where(info))
+    declared = {ep.value: ep for ep in md.entry_points(group=ENTRY_POINT_GROUP)}
     for module in modules:
-        builtin = module.__name__.startswith("distillkit_plugins.")
-        name = module.__name__.rsplit(".", 1)[-1] if builtin else module.__name__
-        infos[name] = PluginInfo(name, module.__name__, source="module")
-        _register(pm, module, name, module.__name__)
+        ep = declared.get(module.__name__)  # an installed plugin's module keeps its entry-point identity
+        if ep is not None:
+            info = PluginInfo(ep.name, ep.value, _dist_name(ep), ep.dist.version if ep.dist else None,
+                              source="module")
+        else:
+            info = PluginInfo(module.__name__, module.__name__, source="module")
+        infos[info.name] = info
+        _register(pm, module, info.name, module.__name__)
     for spec in extra:
         module = _import_plugin(spec)
         name = module.__name__

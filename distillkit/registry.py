@@ -52,6 +52,10 @@ class Registry:
         kinds = [kind] if kind else list(self._entries)
         return [(k, n, self._entries[k][n]) for k in kinds for n in sorted(self._entries[k])]
 
+    def default(self, kind: str) -> str | None:
+        """The name of the class a plugin declared its kind's default (``Component.default``), or None."""
+        return next((n for n, e in self._entries[kind].items() if e.cls.default), None)
+
     def create(self, kind: str, name: str, **options) -> Component:
         cls = self.get(kind, name)
         return cls(cls.Options(**options))
@@ -98,6 +102,17 @@ def contract_problems(cls: type, base: type[Component]) -> list[str]:
     return problems
 
 
+def _check_one_default(entries: dict[str, Entry], cls: type[Component], plugin: str,
+                       plugins: dict[str, PluginInfo]) -> None:
+    other = next((e for n, e in entries.items() if e.cls.default and e.cls is not cls), None)
+    if other is not None:
+        raise PluginError(
+            f"two {cls.kind} classes declare themselves the default: {other.cls.name!r} of "
+            f"{_plugin_label(other.plugin, plugins)} and {cls.name!r} of {_plugin_label(plugin, plugins)}. "
+            f"Only one may set `default = True`; " + _how_to_disable([other.plugin, plugin], plugins)
+        )
+
+
 def _qualified(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
@@ -132,6 +147,8 @@ def _collect(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo]) -> dict[s
                         "Rename one, or "
                         + _how_to_disable([seen.plugin, _plugin], plugins)
                     )
+                if cls.default:
+                    _check_one_default(entries[_base.kind], cls, _plugin, plugins)
                 entries[_base.kind][cls.name] = Entry(cls, _plugin)
                 trace(f"{_plugin}: {_base.hook} -> {_base.kind} {cls.name!r}")
                 if _plugin in plugins:

@@ -59,6 +59,11 @@ class Component:
     #: agenerate_batch). Checked when the class is registered, so a missing method is a load
     #: error naming the plugin, not an empty ``NotImplementedError`` halfway through a run.
     must_override: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    #: True: this class is its kind's default, used when a pipeline leaves the section out (the
+    #: selector, the trainer, the metrics, a teacher's strategy). At most one class per kind may
+    #: say so; the default strategy also scores each teacher's own answers at the end of a run, so
+    #: it must not show the gold answer. The core names no component: plugins declare defaults.
+    default: ClassVar[bool] = False
     options: ComponentOptions  # set by __init__
 
     class Options(ComponentOptions):

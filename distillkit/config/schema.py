@@ -36,9 +36,9 @@ class ComponentSpec(BaseModel):
 class TeacherSpec(ComponentSpec):
     id: str = Field(pattern=_NAME, max_length=100,
                     description=f"Name other sections use to refer to this teacher. Use {_NAME_HINT}.")
-    strategy: ComponentSpec = Field(
-        default_factory=lambda: ComponentSpec(type="cot"),
-        description="How this teacher is prompted and its output parsed.",
+    strategy: ComponentSpec | None = Field(
+        None, description="How this teacher is prompted and its output parsed (left out: the default "
+        "strategy a plugin declares).",
     )
 
     _id_is_a_name = field_validator("id")(_one_path_component)
@@ -93,17 +93,17 @@ class PipelineSpec(BaseModel):
                                         "{id: <name>, type: <teacher>, strategy: {type: ...}, ...}.")
     filters: list[ComponentSpec] = Field(default_factory=list, description="A list of rationale filters, "
                                          "each {type: <filter>, ...}.")
-    selector: ComponentSpec = Field(default_factory=lambda: ComponentSpec(type="all"),
-                                    description="A mapping {type: <selector>, ...}: which pool items are annotated.")
+    selector: ComponentSpec | None = Field(None, description="A mapping {type: <selector>, ...}: which pool items "
+                                           "are annotated (left out: the default selector a plugin declares).")
     student: ComponentSpec = Field(description="A mapping with the model to train: {type: <student>, ...}; "
                                    "`distillkit components student` lists them.")
     loss: ComponentSpec = Field(description="A mapping with the training objective: {type: <loss>, ...}; "
                                 "`distillkit components loss` lists them.")
-    trainer: ComponentSpec = Field(default_factory=lambda: ComponentSpec(type="accelerate"),
-                                   description="A mapping {type: <trainer>, ...} with the training loop's options.")
-    metrics: list[ComponentSpec] = Field(default_factory=lambda: [ComponentSpec(type="accuracy")], min_length=1,
-                                         description="A non-empty list of metrics, each {type: <metric>}; "
-                                         "leave the section out for [accuracy].")
+    trainer: ComponentSpec | None = Field(None, description="A mapping {type: <trainer>, ...} with the training "
+                                          "loop's options (left out: the default trainer a plugin declares).")
+    metrics: list[ComponentSpec] | None = Field(None, min_length=1,
+                                                description="A non-empty list of metrics, each {type: <metric>}; "
+                                                "left out: the default metric a plugin declares.")
     callbacks: list[ComponentSpec] = Field(default_factory=list, description="A list of callbacks, each {type: ...}.")
     rounds: RoundsSpec = Field(default_factory=RoundsSpec, description="A mapping such as "
                                "{count: 3, budget_per_round: 32, retrain: continue}.")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from distillkit.components import Component
 from distillkit.components.selector import STUDENT
+from distillkit.config.defaults import apply_defaults
 from distillkit.config.pipeline import ResolvedPipeline, TeacherSlot
 from distillkit.config.schema import ComponentSpec, PipelineSpec
 from distillkit.config.yaml_source import Positions, dotted, position
@@ -156,7 +157,22 @@ def _path_of_value(data: Any, value: str, path: tuple = ()) -> tuple:
     return ()
 
 
-def _cross_checks(p: ResolvedPipeline, out: _Collector) -> None:
+def _names_where(registry: Registry, kind: str, test) -> str:
+    """Registered ``kind`` names whose class passes ``test`` (hints name what is installed)."""
+    return ", ".join(n for n in registry.names(kind) if test(registry.get(kind, n))) or "(none installed)"
+
+
+def _capability_hint(registry: Registry, missing: set[str]) -> str:
+    able = _names_where(registry, "teacher", lambda c: missing <= c.capabilities)
+    plain = _names_where(registry, "loss", lambda c: not c.requires_teacher_capabilities)
+    return f"use a teacher type that has it ({able}) or a loss that needs no teacher capability ({plain})"
+
+
+def _writes_rationales(cls: type) -> bool:
+    return not cls.needs_student_explanations
+
+
+def _cross_checks(p: ResolvedPipeline, out: _Collector, registry: Registry) -> None:
     spec = p.spec
     ids = [t.id for t in spec.teachers]
     for i, tid in enumerate(ids):
@@ -178,15 +194,16 @@ def _cross_checks(p: ResolvedPipeline, out: _Collector) -> None:
                 out.add(("teachers", i, "type"),
                         f"loss {p.loss.name!r} needs teacher capability {', '.join(sorted(missing))}, "
                         f"which teacher type {slot.teacher.name!r} does not have",
-                        "use a local `hf` teacher (it can score tokens) or a text-level loss such as multitask_rationale")
+                        _capability_hint(registry, missing))
         if not p.loss.student_reasons:
             for i, slot in enumerate(p.teachers):
                 if slot.strategy.needs_student_explanations:
                     out.add(("teachers", i, "strategy", "type"),
                             f"strategy {slot.strategy.name!r} revises the student's own reasoning, but loss "
                             f"{p.loss.name!r} trains a student that answers without reasoning",
-                            "use a loss whose student reasons before answering (e.g. cot_sft), or a strategy "
-                            "that writes whole rationales (teacher_forcing_cot, cot)")
+                            "use a loss whose student reasons before answering "
+                            f"({_names_where(registry, 'loss', lambda c: c.student_reasons)}), or a strategy that "
+                            f"writes whole rationales ({_names_where(registry, 'strategy', _writes_rationales)})")
     rounds = spec.rounds
     if rounds.count > 1 and rounds.budget_per_round is None:
         out.add(("rounds", "budget_per_round"), "required when rounds.count > 1",
@@ -221,6 +238,11 @@ def validate_pipeline(data: Any, positions: Positions, registry: Registry, sourc
     spec = _structural(data, out)
     if spec is None:
         raise ConfigError(out.problems, source, more=out.more)
+    spec, missing = apply_defaults(spec, registry)  # left-out sections: the plugins' declared defaults
+    for path, message, hint in missing:
+        out.add(path, message, hint)
+    if missing:
+        raise ConfigError(out.problems, source, more=out.more)
     p = ResolvedPipeline(spec)
     p.task = _resolve(registry, out, "task", spec.task, ("task",))
     for i, t in enumerate(spec.teachers):
@@ -235,7 +257,7 @@ def validate_pipeline(data: Any, positions: Positions, registry: Registry, sourc
     p.trainer = _resolve(registry, out, "trainer", spec.trainer, ("trainer",))
     p.metrics = [m for i, s in enumerate(spec.metrics) if (m := _resolve(registry, out, "metric", s, ("metrics", i)))]
     p.callbacks = [c for i, s in enumerate(spec.callbacks) if (c := _resolve(registry, out, "callback", s, ("callbacks", i)))]
-    _cross_checks(p, out)
+    _cross_checks(p, out, registry)
     if out.problems:
         raise ConfigError(out.problems, source, more=out.more)
     return p

@@ -6,7 +6,7 @@ import shlex
 import sys
 from typing import TYPE_CHECKING, Any
 
-from distillkit.components import StrategyContext
+from distillkit.components import RationaleStrategy, StrategyContext
 from distillkit.run.evaluation import score
 from distillkit.run.model_card import model_card
 from distillkit.run.outputs import write_json
@@ -24,8 +24,11 @@ def _teacher_scores(run: _Run, registry: Registry) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for slot in p.teachers:
         strategy = slot.strategy
-        if strategy.uses_gold_answer or strategy.needs_student_explanations:
-            strategy = registry.create("strategy", "cot")
+        if _shows_more_than_the_question(strategy):
+            strategy = _own_answer_strategy(registry)
+            if strategy is None:
+                out[slot.id] = {"skipped": "no default strategy that asks without the gold answer"}
+                continue
         strategy.prepare(StrategyContext(p.task, run.splits.train, p.spec.seed))
         try:
             result = run.engine.annotate(teacher_id=slot.id, teacher=slot.teacher, strategy=strategy,
@@ -35,6 +38,17 @@ def _teacher_scores(run: _Run, registry: Registry) -> dict[str, Any]:
         out[slot.id] = score(p.metrics, p.task, test, [a.raw for a in result.annotations]) | {
             "strategy": strategy.name, "calls": result.stats.calls}
     return out
+
+
+def _shows_more_than_the_question(strategy: RationaleStrategy) -> bool:
+    return strategy.uses_gold_answer or strategy.needs_student_explanations
+
+
+def _own_answer_strategy(registry: Registry) -> RationaleStrategy | None:
+    """The default strategy a plugin declared, when it shows the teacher only the question."""
+    name = registry.default("strategy")
+    strategy = registry.create("strategy", name) if name is not None else None
+    return None if strategy is None or _shows_more_than_the_question(strategy) else strategy
 
 
 def _examples(run: _Run, per_teacher: int = 2) -> list[dict[str, Any]]:

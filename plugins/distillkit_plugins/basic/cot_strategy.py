@@ -24,6 +24,7 @@ class CoTStrategy(PromptedStrategy):
     """
 
     name = "cot"
+    default = True  # a teacher without a strategy; also how teachers answer test items themselves
 
     class Options(PromptedOptions):
         few_shot: int = Field(0, ge=0, le=16, description="Solved training examples (with gold rationales) shown first.")

@@ -12,6 +12,7 @@ class SelectAll(SampleSelector):
     """Every pool item (in pool order), or the first k when the round has a budget."""
 
     name = "all"
+    default = True  # a pipeline without a selector annotates everything (one TinyLLM-style round)
 
     class Options(ComponentOptions):
         shuffle: bool = Field(False, description="Shuffle the pool (seeded) before taking the first k.")

@@ -15,6 +15,7 @@ class Accuracy(ProportionMetric):
     """Share of predictions the task's answer format accepts (letters, tolerance...), with a 95% CI."""
 
     name = "accuracy"
+    default = True
 
     def hit(self, predicted: str | None, example: Example, task: Task) -> bool:
         return task.answer_format.is_correct(predicted, example)

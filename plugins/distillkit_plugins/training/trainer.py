@@ -29,6 +29,7 @@ class AccelerateTrainer(Trainer):
     """
 
     name = "accelerate"
+    default = True
 
     class Options(ComponentOptions):
         learning_rate: float = Field(5e-5, gt=0, description="Peak learning rate of AdamW.")
