@@ -33,8 +33,8 @@ CORE = Path(distillkit.__file__).parent
 BASE_BY_CLASS_NAME = {b.__name__: b for b in (Teacher, RationaleStrategy, RationaleFilter, SampleSelector,
                                               StudentLoss, Task, StudentModel, Metric, Trainer, Callback)}
 # How the core names its components: pipeline fields (p.loss, slot.teacher), locals, loop variables.
-BASE_BY_NAME = {"teacher": Teacher, "strategy": RationaleStrategy, "loss": StudentLoss, "student": StudentModel,
-                "selector": SampleSelector, "sel": SampleSelector, "task": Task, "trainer": Trainer,
+BASE_BY_NAME = {"teacher": Teacher, "strategy": RationaleStrategy, "loss": StudentLoss,
+                "student": StudentModel, "selector": SampleSelector, "sel": SampleSelector, "task": Task, "trainer": Trainer,
                 "metric": Metric, "callback": Callback, "filter": RationaleFilter}
 BASE_BY_PLURAL = {"metrics": Metric, "filters": RationaleFilter, "callbacks": Callback}
 PROBES = ("getattr", "hasattr")
@@ -98,7 +98,8 @@ class ComponentReads(ast.NodeVisitor):
         if isinstance(node.func, ast.Name) and node.func.id in PROBES and node.args:
             base = self.base_of(node.args[0])
             if base is not None:
-                attr = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else "?"
+                named = len(node.args) > 1 and isinstance(node.args[1], ast.Constant)
+                attr = node.args[1].value if named else "?"
                 self.probes.append((node.lineno, base, attr))
         self.generic_visit(node)
 
@@ -132,7 +133,7 @@ def test_every_component_attribute_the_core_reads_is_declared_on_its_base(path):
     found = scan(path.read_text())
     undeclared = [f"{path.name}:{line}: {base.__name__}.{attr}" for line, base, attr in found.reads
                   if not declared(base, attr)]
-    assert not undeclared, "declare these on the base class (with a documented default): " + ", ".join(undeclared)
+    assert not undeclared, "declare on the base class, with a documented default: " + ", ".join(undeclared)
     probes = [f"{path.name}:{line}: {fn}" for line, _, fn in found.probes]
     assert not probes, "the core must not probe components with getattr/hasattr: " + ", ".join(probes)
 

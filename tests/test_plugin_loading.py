@@ -104,7 +104,8 @@ def _cli(args, pythonpath, **env):
     import os
 
     full = {**os.environ, "PYTHONPATH": pythonpath, **env}
-    return subprocess.run([sys.executable, "-m", "distillkit.cli.main", *args], check=False, capture_output=True, text=True, env=full)
+    return subprocess.run([sys.executable, "-m", "distillkit.cli.main", *args], check=False, capture_output=True,
+                          text=True, env=full)
 
 
 def test_entry_point_that_fails_to_import_names_distribution_and_fix(tmp_path):

@@ -1,4 +1,4 @@
-"""``distillkit plugins``, ``components``, ``show`` and ``schema``: what is installed and how to configure it."""
+"""``distillkit plugins``, ``components``, ``show`` and ``schema``: what is installed, how to configure it."""
 
 from __future__ import annotations
 

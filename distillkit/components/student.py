@@ -13,7 +13,8 @@ class StudentModel(Component):
 
     ``load(path=None)`` loads from the configured source (or from ``path``, a folder ``save``
     wrote), keeps the result as ``self.model`` / ``self.tokenizer`` and returns it; it may be
-    called again to reinitialise (ELAD's "train from scratch each round") or to resume. ``generate`` runs batched inference for evaluation and for
+    called again to reinitialise (ELAD's "train from scratch each round") or to resume.
+    ``generate`` runs batched inference for evaluation and for
     selectors that query the student. ``save`` writes a folder ``from_pretrained`` loads.
     ``is_encoder_decoder`` tells the trainer how to lay out prompt and target.
     """

@@ -23,7 +23,8 @@ def apply_defaults(spec: PipelineSpec, registry: Registry) -> tuple[PipelineSpec
         name = registry.default(kind)
         if name is None:
             problems.append((path, f"no {kind} configured, and no installed plugin declares a default {kind}",
-                             f"add a {kind} section {{type: ...}}; `distillkit components {kind}` lists them"))
+                             f"add a {kind} section {{type: ...}}; `distillkit components {kind}` "
+                             "lists them"))
             return None
         return ComponentSpec(type=name)
 
@@ -37,7 +38,8 @@ def apply_defaults(spec: PipelineSpec, registry: Registry) -> tuple[PipelineSpec
     teachers = []
     for i, teacher in enumerate(spec.teachers):
         if teacher.strategy is None:
-            teacher = teacher.model_copy(update={"strategy": default("strategy", ("teachers", i, "strategy"))})
+            strategy = default("strategy", ("teachers", i, "strategy"))
+            teacher = teacher.model_copy(update={"strategy": strategy})
         teachers.append(teacher)
     update["teachers"] = teachers
     return spec.model_copy(update=update), problems
