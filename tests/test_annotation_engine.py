@@ -187,7 +187,7 @@ class ScriptedTeacher(OracleTeacher):
 
 def test_parse_errors_and_filter_drops_are_counted_and_sampled(registry, cache):
     examples = toy_examples(4)  # answers: no, yes, no, yes
-    replies = {"q0": "", "q1": "3 is odd.\nSo the answer is no.", "q2": "Odd.\nSo the answer is no.",
+    replies = {"q0": "So the answer is", "q1": "3 is odd.\nSo the answer is no.", "q2": "Odd.\nSo the answer is no.",
                "q3": Generation("17 is even because", finish_reason="length")}
     filters = [registry.create("filter", "answer_matches_gold"), registry.create("filter", "not_truncated")]
     result = run(AnnotationEngine(cache, progress=False), ScriptedTeacher(replies), examples, registry, filters=filters)

@@ -69,6 +69,7 @@ class Dispatcher:
         while pending:
             async with slots:
                 outcomes, latency = await self._attempt(pending, call)
+            outcomes = [_refuse_empty(o, self.teacher.cache_answers) for o in outcomes]
             retry, retry_after = [], None
             for item, outcome in zip(pending, outcomes):
                 if isinstance(outcome, Generation):
@@ -96,6 +97,16 @@ class Dispatcher:
         except TeacherError as exc:  # the whole batch failed the same way
             results = [exc] * len(pending)
         return [_as_outcome(r) for r in results], time.monotonic() - start
+
+
+def _refuse_empty(outcome: Generation | TeacherError, retry: bool) -> Generation | TeacherError:
+    """An answer with no text is never stored: cached, a one-off glitch would be a permanent parse
+    error. From a teacher that caches (a server, a model) it is retried like a dropped connection;
+    from one that does not (data read from a file) asking again gives the same, so it fails."""
+    if not isinstance(outcome, Generation) or outcome.text.strip():
+        return outcome
+    message = f"empty answer: the teacher returned no text (finish_reason={outcome.finish_reason!r})"
+    return TransientTeacherError(message) if retry else TeacherError(message)
 
 
 def _reason(error: TeacherError, attempt: int) -> str:

@@ -23,6 +23,27 @@ def write_json(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
+FAILURES = "failures.jsonl"  # per round folder: why each item that is not ok is not ok
+
+
+def write_failures(path: Path, teacher_id: str, annotations: list[Any]) -> None:
+    """Record every annotation that is not ok (failed, parse_error, filtered) with its reason.
+
+    One JSON line each: teacher_id, example_id, status, reason, finish_reason, cached. A rerun
+    of the round replaces this teacher's lines, so the file always describes the latest pass.
+    """
+    kept = []
+    if path.exists():
+        kept = [line for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip() and json.loads(line).get("teacher_id") != teacher_id]
+    rows = [json.dumps(redact_obj({"teacher_id": teacher_id, "example_id": a.example_id, "status": a.status,
+                                   "reason": a.reason, "finish_reason": a.finish_reason, "cached": a.cached}))
+            for a in annotations if a is not None and a.status != "ok"]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(line + "\n" for line in kept + rows), encoding="utf-8")
+    tmp.replace(path)
+
+
 def plugin_versions(registry: Registry) -> dict[str, Any]:
     return {
         "distillkit": __version__,

@@ -92,6 +92,18 @@ def _annotation_table(state: RunState) -> list[str]:
     return lines
 
 
+def _failures_note(state: RunState) -> list[str]:
+    """Where to read why each item was not used (the table above only counts them)."""
+    rounds = [r["round"] for r in state.rounds
+              if any(s.get("failed") or s.get("parse_errors") or s.get("filter_drops_by_reason")
+                     for s in r["annotation"].values())]
+    if not rounds:
+        return []
+    where = ", ".join(f"`rounds/{n:02d}/failures.jsonl`" for n in rounds)
+    return ["", f"Why each failed, unparsed or filtered item was not used (one line per item, with its reason): "
+                f"{where}."]
+
+
 def write_report(run_dir: Path, p: ResolvedPipeline, state: RunState, teachers: dict[str, Any],
                  examples: list[dict[str, Any]], command: str) -> Path:
     plots = run_dir / "plots"
@@ -110,7 +122,7 @@ def write_report(run_dir: Path, p: ResolvedPipeline, state: RunState, teachers: 
                      f"{metric} {val:.3f} | {r['train']['steps']} | {r['train']['peak_rss_mb'] or '-'} |"
                      if isinstance(val, float) else f"| {r['round']} | {r['selected']} | - | - | - | - | - |")
     lines += ["", f"Teacher calls in total: {state.teacher_calls}; cost: {state.cost:.4f}", "",
-              "## Teacher annotation", ""] + _annotation_table(state)
+              "## Teacher annotation", ""] + _annotation_table(state) + _failures_note(state)
     for name, plot in (("Loss curves", _plot_losses(state, plots)), ("Accuracy against budget", _plot_budget(state, metric, plots))):
         if plot:
             lines += ["", f"## {name}", "", f"![{name}](plots/{plot.name})"]

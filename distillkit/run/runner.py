@@ -24,7 +24,7 @@ from distillkit.registry import Registry
 from distillkit.run.distributed import is_main_process, wait_for
 from distillkit.run.evaluation import evaluate_student
 from distillkit.run.events import EventLog
-from distillkit.run.outputs import write_json, write_run_header
+from distillkit.run.outputs import FAILURES, write_failures, write_json, write_run_header
 from distillkit.run.resume_guard import check_same_run
 from distillkit.run.selection_io import load_selection, save_selection
 from distillkit.run.state import RunState
@@ -159,6 +159,8 @@ def _annotate(run: _Run, r: int, selections: list[Selection], rdir: Path) -> dic
         for ex, ann in zip(examples, result.annotations):
             run.labeled.setdefault(ex.id, {})[slot.id] = ann
         stats[slot.id] = result.stats.to_dict() | {"parse_error_samples": result.parse_error_samples[:3]}
+        if run.main:
+            write_failures(rdir / FAILURES, slot.id, result.annotations)
     for ex in examples:
         run.labeled.setdefault(ex.id, {})
     return stats

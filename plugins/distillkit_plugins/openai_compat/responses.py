@@ -79,13 +79,31 @@ def _choice_text(choice: Any, chat: bool, where: str) -> str:
     return str(text)
 
 
-def read_generations(body: bytes, *, chat: bool, prompts: int, n: int, prices: Any, where: str) -> list[Generation]:
+def check_model(answered: Any, requested: str | None, where: str) -> None:
+    """Refuse an answer from another model than the one asked for (a misrouted proxy, a wrong
+    replica): cached under the requested model's identity it would be trusted forever.
+
+    Accepted: no ``model`` field, the same name, or the name followed by a version suffix as
+    OpenAI ("gpt-4o" answered as "gpt-4o-2024-08-06") and Ollama ("llama3" as "llama3:latest") do.
+    """
+    if requested is None or not isinstance(answered, str) or not answered or answered == requested:
+        return
+    if answered.startswith(requested) and answered[len(requested)] in "-:@":
+        return
+    raise TeacherError(f"wrong model: asked for {requested!r}, the server answered as {answered!r} ({where}); "
+                       "check base_url points at the server for this model, or set `model` to the served name")
+
+
+def read_generations(body: bytes, *, chat: bool, prompts: int, n: int, prices: Any, where: str,
+                     model: str | None = None) -> list[Generation]:
     """One Generation per prompt: the first of its ``n`` choices (choices are grouped by index).
 
     Token usage is the server's for the whole response (all ``n`` choices), split evenly over
-    the prompts of a batched completions request.
+    the prompts of a batched completions request. ``model``: the model requested; an answer
+    naming another one is a ``TeacherError`` (see ``check_model``).
     """
     data = _load(body, where)
+    check_model(data.get("model"), model, where)
     choices = sorted(data["choices"], key=lambda c: c.get("index", 0) if isinstance(c, dict) else 0)
     if len(choices) < prompts:
         raise TransientTeacherError(f"malformed response: {len(choices)} choices for {prompts} prompts ({where})")

@@ -209,7 +209,7 @@ class OpenAICompatTeacher(Teacher):
         raise_for_status(resp.status_code, resp.content, resp.headers.get("retry-after"), where)
         self._pool.succeeded(url)
         return read_generations(resp.content, chat=opts.api == "chat", prompts=len(prompts), n=opts.n,
-                                prices=opts.prices, where=where)
+                                prices=opts.prices, where=where, model=opts.model)
 
     def _http_client(self):
         import httpx
