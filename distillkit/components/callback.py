@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from distillkit.components.base import Component
@@ -14,6 +15,12 @@ class Callback(Component):
     kind = "callback"
     hook = "register_callbacks"
     must_override = (("on_event",),)
+
+    def start(self, run_dir: Path) -> None:
+        """Called once, before the first event, with the run folder (where ``events.jsonl``,
+        ``state.json``, each round's ``rounds/NN/`` and finally ``report.md`` are written); a
+        callback may write its own files there. Only the main process gets callbacks. Default: nothing.
+        """
 
     def on_event(self, event: str, payload: dict[str, Any]) -> None:
         raise NotImplementedError

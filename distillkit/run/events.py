@@ -15,6 +15,8 @@ class EventLog:
     def __init__(self, path: Path, callbacks: list[Callback]):
         self.path = path
         self.callbacks = callbacks
+        for cb in callbacks:
+            cb.start(path.parent)  # events.jsonl lives in the run folder
 
     def __call__(self, event: str, payload: dict[str, Any]) -> None:
         payload = redact_obj(payload)  # failure reasons may quote a URL with credentials

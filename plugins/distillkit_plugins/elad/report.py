@@ -196,6 +196,13 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else "-" if value is None else str(value)
 
 
+def _no_details(selector: str) -> str:
+    """What a pick without details says: only the built-in random selector's picks are random."""
+    from distillkit_plugins.elad.baselines import RandomSelector
+
+    return "random pick" if selector == RandomSelector.name else f"picked by {selector} (no details recorded)"
+
+
 def _run_section(run: dict[str, Any], metric: str, show: int) -> list[str]:
     lines = [f"### {run['name']} ({run['label']}, seed {run['seed']})", "",
              (f"Test {metric}: {_fmt(run['baseline_test'])} before, {_fmt(run['final_test'])} after; "
@@ -214,7 +221,7 @@ def _run_section(run: dict[str, Any], metric: str, show: int) -> list[str]:
         lines += ["", f"Round {r['round']}: first {len(picked)} of {len(r['selected'])} selected (why)", ""]
         for s in picked:
             why = ", ".join(f"{k}={_fmt(v) if isinstance(v, float) else v}" for k, v in s.items() if k != "id")
-            lines.append(f"- `{s['id']}`: {why or 'random pick'}")
+            lines.append(f"- `{s['id']}`: {why or _no_details(run['selector'])}")
     return lines + [""]
 
 
