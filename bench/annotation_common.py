@@ -10,8 +10,8 @@ import httpx
 
 
 def start_server(*args: str) -> tuple[subprocess.Popen, str]:
-    """Start ``python -m distillkit.testing_server ARGS`` on 127.0.0.1; returns (process, base URL)."""
-    proc = subprocess.Popen([sys.executable, "-m", "distillkit.testing_server", "--port", "0", *args],
+    """Start ``python -m distillkit.testing.server ARGS`` on 127.0.0.1; returns (process, base URL)."""
+    proc = subprocess.Popen([sys.executable, "-m", "distillkit.testing.server", "--port", "0", *args],
                             stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline().strip()
     if not line.startswith("READY "):

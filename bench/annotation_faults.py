@@ -18,7 +18,7 @@ from pathlib import Path
 from annotation_common import server_stats, start_server, stop_server
 
 from distillkit.annotation import TeacherCache
-from distillkit.annotation.toy_run import annotate_toy
+from distillkit.testing.toy_run import annotate_toy
 
 TIMEOUT_S = 1.0
 

@@ -23,7 +23,7 @@ from annotation_common import server_stats, start_server, stop_server
 
 
 def worker(url: str, cache: Path, n: int, concurrency: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "distillkit.annotation.toy_run", url, str(cache), str(n),
+    cmd = [sys.executable, "-m", "distillkit.testing.toy_run", url, str(cache), str(n),
            "--concurrency", str(concurrency)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from annotation_common import server_stats, start_server, stop_server
 
 from distillkit.annotation import TeacherCache
-from distillkit.annotation.toy_run import annotate_toy
+from distillkit.testing.toy_run import annotate_toy
 
 LATENCY_S = 0.2
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from distillkit.annotation import AnnotationEngine, TeacherCache
-from distillkit.annotation.toy_task import YesNoFormat
+from distillkit.testing.toy_task import YesNoFormat
 from distillkit.components import StrategyContext, Task
 from distillkit.testing import builtin_registry
 from distillkit.types import Example

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from distillkit.annotation import AnnotationEngine, TeacherCache
-from distillkit.annotation.toy_task import ToyParityTask, oracle_answer, prepared_strategy, toy_examples
+from distillkit.testing.toy_task import ToyParityTask, oracle_answer, prepared_strategy, toy_examples
 from distillkit.errors import DataError
-from distillkit.testing_server import FakeOpenAIServer
+from distillkit.testing.server import FakeOpenAIServer
 
 
 def annotate(registry, teacher, examples, cache=None):

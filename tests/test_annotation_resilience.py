@@ -13,8 +13,8 @@ import sys
 import time
 
 from distillkit.annotation import TeacherCache
-from distillkit.annotation.toy_run import annotate_toy
-from distillkit.testing_server import FakeOpenAIServer, FaultPlan
+from distillkit.testing.toy_run import annotate_toy
+from distillkit.testing.server import FakeOpenAIServer, FaultPlan
 
 
 def test_random_faults_end_answered_or_failed_and_rerun_completes(registry, tmp_path):
@@ -34,7 +34,7 @@ def test_random_faults_end_answered_or_failed_and_rerun_completes(registry, tmp_
 
 
 def _worker(url: str, cache: str, n: int, concurrency: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "distillkit.annotation.toy_run", url, cache, str(n), "--concurrency", str(concurrency)]
+    cmd = [sys.executable, "-m", "distillkit.testing.toy_run", url, cache, str(n), "--concurrency", str(concurrency)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

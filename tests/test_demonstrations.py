@@ -8,7 +8,7 @@ import pytest
 
 from distillkit.annotation.cache import TeacherCache
 from distillkit.annotation.engine import AnnotationEngine
-from distillkit.annotation.toy_task import ToyParityTask, toy_examples
+from distillkit.testing.toy_task import ToyParityTask, toy_examples
 from distillkit.components import StrategyContext, Teacher
 from distillkit.config.load import load_pipeline
 from distillkit.errors import ConfigError

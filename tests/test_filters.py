@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from distillkit.annotation.toy_task import ToyParityTask, toy_examples
+from distillkit.testing.toy_task import ToyParityTask, toy_examples
 from distillkit.types import Annotation
 
 EXAMPLE = toy_examples(2)[1]  # "Is 10 even?" -> yes

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from distillkit.cli.main import main
-from distillkit.testing_server import FakeOpenAIServer
+from distillkit.testing.server import FakeOpenAIServer
 
 URL_KEY = "sk-urlcredential0123456789abcdef"  # in base_url: http://user:KEY@host
 URL_USER_KEY = "Zq8xUserNamedKey77Aa"  # a key used as the user name part

@@ -9,7 +9,7 @@ import pytest
 from distillkit_plugins.basic.example_selection import NearestExamples, RandomExamples
 from distillkit_plugins.basic.rationale_parsing import parse_rationale
 
-from distillkit.annotation.toy_task import ToyParityTask, YesNoFormat, prepared_strategy, toy_examples
+from distillkit.testing.toy_task import ToyParityTask, YesNoFormat, prepared_strategy, toy_examples
 from distillkit.components import StrategyContext, Task
 from distillkit.components.answer_format import AnswerFormat
 from distillkit.errors import DataError

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from distillkit.annotation import TeacherCache
-from distillkit.annotation.toy_task import oracle_answer, toy_examples
-from distillkit.testing_server import FakeOpenAIServer
+from distillkit.testing.toy_task import oracle_answer, toy_examples
+from distillkit.testing.server import FakeOpenAIServer
 from tests.test_openai_compat import annotate, retry_after_seen, teacher_for  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.usefixtures("retry_after_seen")
@@ -28,15 +28,18 @@ def _empty_first(times: int):
 
 def test_an_empty_completion_is_retried_and_never_cached(registry, tmp_path):
     with FakeOpenAIServer(responder=_empty_first(1)) as server, TeacherCache(tmp_path / "c.sqlite") as cache:
-        result = annotate(registry, teacher_for(registry, server.url, max_retries=2), toy_examples(3), cache=cache)
+        teacher = teacher_for(registry, server.url, max_retries=2)
+        result = annotate(registry, teacher, toy_examples(3), cache=cache)
         assert all(a.ok for a in result.annotations)
         assert result.stats.retries == 3 and result.stats.calls == 3
         assert all(entry.raw.strip() for entry in cache.get_many(_items(registry, server.url, 3)).values())
 
 
 def test_a_teacher_that_stays_empty_fails_with_a_reason_and_stores_nothing(registry, tmp_path):
-    with FakeOpenAIServer(responder=lambda prompt: "  \n") as server, TeacherCache(tmp_path / "c.sqlite") as cache:
-        result = annotate(registry, teacher_for(registry, server.url, max_retries=1), toy_examples(2), cache=cache)
+    empty = FakeOpenAIServer(responder=lambda prompt: "  \n")
+    with empty as server, TeacherCache(tmp_path / "c.sqlite") as cache:
+        teacher = teacher_for(registry, server.url, max_retries=1)
+        result = annotate(registry, teacher, toy_examples(2), cache=cache)
         assert [a.status for a in result.annotations] == ["failed", "failed"]
         assert result.annotations[0].reason.startswith("empty answer: the teacher returned no text")
         assert "gave up after 2 attempts" in result.annotations[0].reason
@@ -50,7 +53,7 @@ def test_a_teacher_that_stays_empty_fails_with_a_reason_and_stores_nothing(regis
 
 def _items(registry, url, n):
     from distillkit.annotation.engine import AnnotationEngine
-    from distillkit.annotation.toy_task import prepared_strategy
+    from distillkit.testing.toy_task import prepared_strategy
 
     teacher = teacher_for(registry, url)
     return AnnotationEngine._work_items(teacher.identity(), teacher, prepared_strategy(registry, "cot"),
@@ -72,18 +75,19 @@ class _OtherModel(FakeOpenAIServer):
 ])
 def test_an_answer_from_another_model_is_refused(registry, tmp_path, answered_as, ok):
     with _OtherModel(answered_as) as server, TeacherCache(tmp_path / "c.sqlite") as cache:
-        result = annotate(registry, teacher_for(registry, server.url, max_retries=1), toy_examples(1), cache=cache)
-        (ann,) = result.annotations
+        teacher = teacher_for(registry, server.url, max_retries=1)
+        (ann,) = annotate(registry, teacher, toy_examples(1), cache=cache).annotations
         assert ann.ok is ok, ann.reason
         if not ok:
-            assert ann.reason.startswith(f"wrong model: asked for 'fake-model', the server answered as {answered_as!r}")
+            expected = f"wrong model: asked for 'fake-model', the server answered as {answered_as!r}"
+            assert ann.reason.startswith(expected)
             assert server.stats.requests == 1  # a wrong model is not retried
             assert cache.get_many(_items(registry, server.url, 1)) == {}
 
 
 def test_the_dataset_teacher_does_not_retry_an_empty_rationale(registry):
     from distillkit.annotation import AnnotationEngine
-    from distillkit.annotation.toy_task import ToyParityTask, prepared_strategy
+    from distillkit.testing.toy_task import ToyParityTask, prepared_strategy
     from distillkit.types import Example
 
     teacher = registry.create("teacher", "dataset", max_retries=5, backoff_s=0)
@@ -102,9 +106,10 @@ def test_failure_reasons_are_saved_per_item_and_the_report_says_where(tmp_path):
     from tests.test_runner import run
 
     fake_pipeline.CALLS.clear()
-    registry = build_registry(entry_points=False, modules=[*builtin_modules(), fake_components, fake_pipeline])
-    _, out = run(registry, tmp_path, overrides=["teachers[0].fail_first=99", "teachers[0].max_retries=0",
-                                                 "evaluation.teachers=false"])
+    modules = [*builtin_modules(), fake_components, fake_pipeline]
+    registry = build_registry(entry_points=False, modules=modules)
+    overrides = ["teachers[0].fail_first=99", "teachers[0].max_retries=0", "evaluation.teachers=false"]
+    _, out = run(registry, tmp_path, overrides=overrides)
     rows = [json.loads(line) for line in (out / "rounds" / "00" / "failures.jsonl").read_text().splitlines()]
     assert len(rows) == 4 and {r["status"] for r in rows} == {"failed"}
     assert all(r["reason"].startswith("simulated 503") and r["teacher_id"] == "oracle" for r in rows)

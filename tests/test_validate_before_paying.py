@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from distillkit.testing_server import FakeOpenAIServer
+from distillkit.testing.server import FakeOpenAIServer
 from tests.hostile import fails_cleanly
 
 PIPELINE = """\
@@ -66,8 +66,8 @@ CASES = {
     "pasted_key_in_api_key_env": ("model: fake-model", "model: fake-model\n    api_key_env: sk-abcdefghijklmnop0123456789",
                                   ["teachers[0].api_key_env", "NAME of an environment variable"]),
     "data_path_escaping_upward": ("task: {{type: synthetic_arithmetic, train_size: 8, validation_size: 4, test_size: 4}}",
-                                  "task: {{type: hf_dataset, path: ../../../../../../no/such/data.jsonl, "
-                                  "answer_format: numeric}}", ["task.path", "file or folder not found"]),
+                                  ("task: {{type: hf_dataset, path: ../../../../../../no/such/data.jsonl, "
+                                   "answer_format: numeric}}"), ["task.path", "file or folder not found"]),
 }
 
 

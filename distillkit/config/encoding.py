@@ -85,8 +85,7 @@ def decode_utf8(data: bytes) -> str | EncodingIssue:
     wide = _wide_encoding(data[:4])
     if wide:
         return _wide_issue(wide)
-    if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
+    data = data.removeprefix(UTF8_BOM)
     issue = _first_issue(data, 0, 0, 0, codecs.getincrementaldecoder("utf-8")(), final=True)
     return issue if issue is not None else data.decode("utf-8")
 

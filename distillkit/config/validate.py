@@ -20,8 +20,8 @@ from distillkit.config.pipeline import ResolvedPipeline, TeacherSlot
 from distillkit.config.schema import ComponentSpec, PipelineSpec
 from distillkit.config.yaml_source import Positions, dotted, position
 from distillkit.errors import MAX_SHOWN, ConfigError, Problem
-from distillkit.secrets import MASK, is_secret_field, looks_like_secret, redact
 from distillkit.registry import Registry, UnknownComponent
+from distillkit.secrets import MASK, is_secret_field, looks_like_secret, redact
 from distillkit.suggest import did_you_mean, unknown_name_hint
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from distillkit.config.pipeline import ResolvedPipeline
-from distillkit.secrets import redact
 from distillkit.run.state import RunState
+from distillkit.secrets import redact
 
 
 def _metrics_row(label: str, m: dict[str, Any] | None) -> str:
@@ -100,8 +100,7 @@ def _failures_note(state: RunState) -> list[str]:
     if not rounds:
         return []
     where = ", ".join(f"`rounds/{n:02d}/failures.jsonl`" for n in rounds)
-    return ["", f"Why each failed, unparsed or filtered item was not used (one line per item, with its reason): "
-                f"{where}."]
+    return ["", f"Why each failed, unparsed or filtered item was not used (one line per item, with its reason): {where}."]
 
 
 def write_report(run_dir: Path, p: ResolvedPipeline, state: RunState, teachers: dict[str, Any],

@@ -9,7 +9,7 @@ the request order: ``timeout`` (stall, then close), ``429`` (with Retry-After), 
 trickled out slowly). Counters (``/stats``) tell how often each prompt was answered
 successfully, which is what "never pay twice" is measured by.
 
-Run standalone: ``python -m distillkit.testing_server --port 0 --latency 0.2`` prints
+Run standalone: ``python -m distillkit.testing.server --port 0 --latency 0.2`` prints
 ``READY http://127.0.0.1:PORT/v1`` and serves until killed.
 """
 
@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from typing_extensions import Self
 
-from distillkit.annotation.toy_task import oracle_answer
+from distillkit.testing.toy_task import oracle_answer
 
 FAULT_KINDS = ("timeout", "429", "500", "malformed", "drop", "slow")
 

@@ -1,6 +1,6 @@
 """Annotate N toy questions through ``openai_compat`` (a process the kill tests and benches can kill).
 
-``python -m distillkit.annotation.toy_run URL CACHE N [--concurrency C] [--max-retries R] [--timeout S]``
+``python -m distillkit.testing.toy_run URL CACHE N [--concurrency C] [--max-retries R] [--timeout S]``
 prints the run's stats as one JSON line on stdout.
 """
 
@@ -12,7 +12,7 @@ import json
 from distillkit.annotation.cache import TeacherCache
 from distillkit.annotation.engine import AnnotationEngine
 from distillkit.annotation.stats import AnnotationResult
-from distillkit.annotation.toy_task import ToyParityTask, prepared_strategy, toy_examples
+from distillkit.testing.toy_task import ToyParityTask, prepared_strategy, toy_examples
 
 
 def annotate_toy(url: str, cache: TeacherCache | None, n: int, *, concurrency: int = 8, max_retries: int = 5,
