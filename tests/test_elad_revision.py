@@ -41,8 +41,9 @@ def test_verdicts_are_read_leniently(reply, kind, step):
 
 def test_missing_and_unreadable_verdicts():
     assert find_verdict("2 + 3 = 5\nSo the answer is 5.") is None
-    with pytest.raises(VerdictError, match="unreadable verdict 'looks fine to me'"):
-        find_verdict("Verdict: looks fine to me")
+    with pytest.raises(VerdictError, match="unreadable verdict 'hard to say'"):
+        find_verdict("Verdict: hard to say")
+    assert find_verdict("Verdict: looks fine to me").kind == "correct"
     with pytest.raises(VerdictError, match="steps are numbered from 1"):
         find_verdict("Verdict: step 0 is wrong")
     assert find_verdict("Verdict: not correct, step 2 is wrong").step == 2

@@ -43,7 +43,7 @@ def test_options_and_identity():
     teacher = HFTeacher(model="m", gguf_file="f.gguf", revision="r1", temperature=0.7, top_p=0.9, seed=3,
                         max_concurrency=4)
     ident = teacher.identity()
-    assert ident["type"] == "hf" and teacher.capabilities == {"generate", "score"}
+    assert ident["type"] == "hf" and teacher.capabilities == {"generate", "score", "structured"}
     for key, value in {"model": "m", "gguf_file": "f.gguf", "revision": "r1", "temperature": 0.7,
                        "top_p": 0.9, "seed": 3, "do_sample": None, "max_new_tokens": 256}.items():
         assert ident[key] == value, key

@@ -7,8 +7,9 @@ strategy (e.g. several seeds) are one curve: the mean with its standard deviatio
 
 How each annotation was made is read back from the teacher's reply in the cache: "kept" (the
 teacher found every step correct and the student's text was kept), "revised", "full" (a full
-teacher rationale: nothing to revise, no verdict, or a non-revision strategy such as ``cot``),
-"error" (the parse failed); with how many of the rationale's lines are the student's own
+teacher rationale: nothing to revise, keep_correct off, or a non-revision strategy such as
+``cot``), "fallback" (a full teacher rationale because the reply to a revision prompt had no
+readable verdict; counted per reason in ``fallback_reasons``), "error" (the parse failed); with how many of the rationale's lines are the student's own
 (kept) and how many the teacher wrote, the part of the annotation a teacher is paid to write.
 """
 
@@ -26,6 +27,7 @@ from distillkit.errors import DataError
 from distillkit_plugins.elad.verdict import VerdictError, find_verdict
 
 REVISION_STRATEGY = "teacher_revision"
+REVISION_MARK = "\nStudent's steps:\n"  # in revision prompts only (not in the cot prompt for stepless students)
 
 
 def _read_json(path: Path) -> Any:
@@ -41,19 +43,27 @@ def _selected(run_dir: Path, round_idx: int) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def outcome_kind(raw: str | None, parsed_ok: bool, keep_correct: bool) -> str:
+def outcome_kind(raw: str | None, parsed_ok: bool, keep_correct: bool, prompt: str | None = None) -> str:
     """How a ``teacher_revision`` annotation was made, read from the reply and whether it parsed."""
+    return _outcome(raw, parsed_ok, keep_correct, prompt)[0]
+
+
+def _outcome(raw: str | None, parsed_ok: bool, keep_correct: bool, prompt: str | None) -> tuple[str, str | None]:
+    """(kind, fallback reason)."""
     if not parsed_ok or raw is None:
-        return "error"
+        return "error", None
+    why = "no verdict in the reply"
     try:
         verdict = find_verdict(raw)
-    except VerdictError:
-        verdict = None
+    except VerdictError as exc:  # "unreadable verdict '<text>': <reason>": count by reason, not by text
+        verdict, why = None, f"unreadable verdict ({str(exc).rsplit(chr(39) + ': ', 1)[-1]})"
+    if verdict is None and prompt is not None and REVISION_MARK in prompt:
+        return "fallback", why
     if verdict is None or verdict.kind == "no_steps":
-        return "full"
+        return "full", None
     if verdict.kind == "correct":
-        return "kept" if keep_correct else "full"
-    return "revised"
+        return ("kept" if keep_correct else "full"), None
+    return "revised", None
 
 
 def _annotation_entries(run_dir: Path, config: dict[str, Any]) -> dict[tuple[str, str], Any]:
@@ -90,6 +100,7 @@ def _kept_steps(kind: str, verdict: Any, n_steps: int) -> int:
 def _outcomes(ids: list[str], entries: dict[tuple[str, str], Any], config: dict[str, Any]) -> dict[str, Any]:
     """How this round's items were annotated: kinds, first wrong steps, steps kept vs written, answers."""
     kinds: Counter = Counter()
+    fallbacks: Counter = Counter()
     first_wrong: Counter = Counter()
     kept = written = 0
     answers: dict[str, str | None] = {}
@@ -102,8 +113,10 @@ def _outcomes(ids: list[str], entries: dict[tuple[str, str], Any], config: dict[
                 kinds["not annotated"] += 1
                 continue
             ok = entry.rationale is not None
-            kind = outcome_kind(entry.raw, ok, keep) if revision else ("full" if ok else "error")
+            kind, why = _outcome(entry.raw, ok, keep, entry.prompt) if revision else ("full" if ok else "error", None)
             kinds[kind] += 1
+            if why:
+                fallbacks[why] += 1
             verdict = _verdict(entry.raw) if revision else None
             if verdict is not None and verdict.step is not None:
                 first_wrong[str(verdict.step)] += 1
@@ -112,7 +125,8 @@ def _outcomes(ids: list[str], entries: dict[tuple[str, str], Any], config: dict[
                 k = _kept_steps(kind, verdict, n)
                 kept, written = kept + k, written + n - k
                 answers[ex_id] = entry.answer
-    return {"kinds": dict(kinds), "first_wrong_step": dict(sorted(first_wrong.items())),
+    return {"kinds": dict(kinds), "fallback_reasons": dict(fallbacks),
+            "first_wrong_step": dict(sorted(first_wrong.items())),
             "student_steps_kept": kept, "teacher_steps_written": written, "answers": answers}
 
 
@@ -214,6 +228,12 @@ def _run_section(run: dict[str, Any], metric: str, show: int) -> list[str]:
         lines.append(f"| {r['round']} | {r['labeled']} | {r['teacher_calls']} | {r['prompt_tokens']}/"
                      f"{r['completion_tokens']} | {_fmt(r['cost'], 4)} | {_fmt(r.get(metric))} | {kinds} | "
                      f"{r['parse_errors']} |")
+    reasons: Counter = Counter()
+    for r in run["rounds"]:
+        reasons.update(r["annotation"].get("fallback_reasons", {}))
+    if reasons:
+        lines += ["", "Full-rationale fallbacks (no readable verdict): "
+                  + "; ".join(f"{why}: {n}" for why, n in reasons.most_common())]
     for r in run["rounds"]:
         picked = r["selected"][:show]
         if not picked:

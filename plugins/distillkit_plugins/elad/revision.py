@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from pydantic import Field
 
 from distillkit.components import ComponentOptions, RationaleStrategy, StrategyContext
@@ -10,7 +13,11 @@ from distillkit_plugins.basic.rationale_parsing import strip_echo
 from distillkit_plugins.elad.revision_parser import RevisionOutcome, RevisionRules, parse_revision
 from distillkit_plugins.elad.revision_prompt import revision_prompt
 from distillkit_plugins.elad.steps import SplitExplanation, SplitMode, split_explanation
+from distillkit_plugins.elad.structured_reply import reply_as_text, revision_schema, solution_schema
 from distillkit_plugins.elad.verdict import VerdictError, find_verdict, without_verdict
+
+# U+FFFD and control characters: what an untrained byte-level student writes
+_NOT_TEXT = re.compile(r"[\ufffd\x00-\x08\x0b-\x1f\x7f]")
 
 
 class TeacherRevision(RationaleStrategy):
@@ -27,6 +34,10 @@ class TeacherRevision(RationaleStrategy):
     ``keep_correct_student_explanation``: on an "all steps correct" verdict the student's own
     text becomes the rationale, and the prompt tells the teacher to reply with the verdict
     alone, so a correct explanation costs one short completion and no written rationale.
+
+    ``response_schema`` asks teachers with the ``structured`` capability for a JSON reply
+    (verdict, first wrong step, corrected steps, final answer: ``structured_reply.py``); ``parse``
+    reads JSON first and free text otherwise, so the same strategy serves both kinds of teacher.
     """
 
     name = "teacher_revision"
@@ -58,15 +69,26 @@ class TeacherRevision(RationaleStrategy):
             self._cot.prepare(ctx)
 
     def student(self, example: Example) -> SplitExplanation:
-        """The student's explanation of ``example``, split into steps ("" when none was given)."""
+        """The student's explanation of ``example``, split into steps ("" when none was given).
+
+        Steps that are mostly undecodable bytes (an untrained student) are not reasoning to
+        revise: when every step is such noise, the explanation counts as having no steps.
+        """
         text = self.ctx.student_explanations.get(example.id, "")
-        return split_explanation(text, self.options.step_splitter)
+        split = split_explanation(text, self.options.step_splitter)
+        if split.steps and all(len(_NOT_TEXT.findall(s.text)) * 2 > len(s.text) for s in split.steps):
+            return split_explanation("", self.options.step_splitter)
+        return split
+
+    def response_schema(self, example: Example) -> dict[str, Any] | None:
+        student = self.student(example)
+        return solution_schema() if self._asks_full(student) else revision_schema(len(student.steps))
 
     def _asks_full(self, student: SplitExplanation) -> bool:
         return self._cot is not None and not student.steps
 
     def build_prompt(self, example: Example) -> str:
-        if not hasattr(self, "ctx"):
+        if getattr(self, "ctx", None) is None:
             raise RuntimeError(f"strategy {self.name!r}: call prepare(ctx) before build_prompt")
         student = self.student(example)
         if self._asks_full(student):
@@ -84,10 +106,11 @@ class TeacherRevision(RationaleStrategy):
                 verdict = find_verdict(raw)
             except VerdictError:
                 verdict = None
-            parsed = self._cot.parse(without_verdict(raw, verdict), example)
+            parsed = self._cot.parse(without_verdict(reply_as_text(raw), verdict), example)
             if not parsed.ok or parsed.answer is None:
                 return RevisionOutcome("error", error=parsed.error or "full rationale states no final answer")
-            return RevisionOutcome("full", parsed.rationale, parsed.answer, verdict)
+            return RevisionOutcome("full", parsed.rationale, parsed.answer, verdict,
+                                   fallback="the student wrote no steps: the teacher's own solution")
         o = self.options
         rules = RevisionRules(o.keep_correct_student_explanation, o.fallback_to_full_rationale, o.step_splitter,
                               o.match_student_style)

@@ -10,8 +10,10 @@ answer line) plus a verdict (``verdict.py``). The outcome is one of
   (starting at "Step K") gets the student's steps put back in front;
 - ``full``: the teacher's own complete solution, when ``fallback_to_full_rationale`` is on and
   the student had no steps, the reply has no verdict, the verdict is "all correct" while the
-  student's text is not to be kept, or the verdict is unreadable;
+  student's text is not to be kept, or the verdict is unreadable; ``fallback`` says why;
 - ``error``: nothing usable; ``error`` says why (the engine counts it as a parse error).
+
+A JSON reply (structured output) is first turned into that text (``structured_reply``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from distillkit.components.answer_format import AnswerFormat
 from distillkit.types import Example, ParsedRationale
 from distillkit_plugins.basic.rationale_parsing import cut_runaway, split_final_answer
 from distillkit_plugins.elad.steps import STEP_LABEL, SplitExplanation, SplitMode, split_explanation
+from distillkit_plugins.elad.structured_reply import reply_as_text
 from distillkit_plugins.elad.verdict import Verdict, VerdictError, find_verdict, without_verdict
 
 OutcomeKind = Literal["kept", "revised", "full", "error"]
@@ -46,6 +49,7 @@ class RevisionOutcome:
     verdict: Verdict | None = None
     kept_steps: int = 0  # student steps at the start of the rationale, unchanged
     error: str | None = None
+    fallback: str | None = None  # kind "full": why the teacher's whole solution was used
 
     def to_parsed(self) -> ParsedRationale:
         if self.kind == "error":
@@ -87,7 +91,7 @@ def parse_revision(reply: str, student: SplitExplanation, example: Example, fmt:
     """Read ``reply`` (the teacher's raw output) against the ``student``'s split explanation."""
     if reply is None or not reply.strip():
         return RevisionOutcome("error", error="empty output")
-    reply = cut_runaway(reply.strip())
+    reply = cut_runaway(reply_as_text(reply.strip()))
     try:
         verdict = find_verdict(reply)
     except VerdictError as exc:
@@ -110,7 +114,7 @@ def _full_or_error(reply: str, verdict: Verdict | None, example: Example, fmt: A
         return RevisionOutcome("error", verdict=verdict, error=f"{why}, and the reply has no solution steps")
     if sol.answer is None:
         return RevisionOutcome("error", verdict=verdict, error=f"{why}, and the reply states no final answer")
-    return RevisionOutcome("full", _join(sol.steps.texts(), rules), sol.answer, verdict)
+    return RevisionOutcome("full", _join(sol.steps.texts(), rules), sol.answer, verdict, fallback=why)
 
 
 def _correct(reply: str, verdict: Verdict, student: SplitExplanation, example: Example, fmt: AnswerFormat,

@@ -7,6 +7,7 @@ generated with the KV cache, and returned in the caller's order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,11 +57,13 @@ def _completion(tokens: list[int], eos: set[int], pad: int | None, tokenizer: An
 @torch.no_grad()
 def generate(model: Any, tokenizer: Any, prompts: list[str], *, max_new_tokens: int, num_samples: int = 1,
              temperature: float = 0.0, top_p: float = 1.0, seed: int = 0, batch_size: int = 16,
-             add_special_tokens: bool = True) -> list[list[Completion]]:
+             add_special_tokens: bool = True,
+             processor_for: Callable[[list[int]], Any] | None = None) -> list[list[Completion]]:
     """``num_samples`` completions per prompt, in prompt order (greedy when ``temperature == 0``).
 
     Sampling is seeded without touching the caller's global RNG state, so evaluating during
-    training never changes the training run.
+    training never changes the training run. ``processor_for(prompt indices of a batch)``, when
+    given, returns a logits processor for that batch's rows (structured decoding).
     """
     encoded = tokenizer(prompts, add_special_tokens=add_special_tokens)["input_ids"]
     order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))
@@ -78,7 +81,8 @@ def generate(model: Any, tokenizer: Any, prompts: list[str], *, max_new_tokens: 
             idx = order[start:start + batch_size]
             batch = tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt",
                                   padding_side="left" if decoder_only else "right").to(model.device)
-            out = model.generate(**batch, generation_config=config)
+            extra = {"logits_processor": [processor_for(idx)]} if processor_for else {}
+            out = model.generate(**batch, generation_config=config, **extra)
             # decoder-only outputs repeat the prompt; encoder-decoder ones start with the decoder start token
             new = out[:, batch["input_ids"].shape[1]:] if decoder_only else out[:, 1:]
             rows = new.view(len(idx), config.num_return_sequences, -1).tolist()
