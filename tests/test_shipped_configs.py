@@ -58,16 +58,16 @@ def smoke_overrides(config: dict, tmp_path: Path) -> list[str]:
     if task["type"] == "hf_dataset":
         make = HUB_ROWS[task["path"]]
         source_splits = set((task.get("splits") or {}).values()) or {"train", "validation", "test"}
-        files = {s: _write_rows(tmp_path / f"{s}.jsonl", [make(f"{s}{i}") for i in range(10 if s == "train" else 3)])
+        files = {s: _write_rows(tmp_path / f"{s}.jsonl", [make(f"{s}{i}") for i in range(6 if s == "train" else 2)])
                  for s in source_splits}
         out += ["task.path=null", "task.subset=null", "task.revision=null", f"task.data_files={json.dumps(files)}"]
     elif task["type"] == "synthetic_arithmetic":
-        out += ["task.train_size=10", "task.validation_size=3", "task.test_size=3"]
+        out += ["task.train_size=6", "task.validation_size=2", "task.test_size=2"]
     else:  # a built-in packaged dataset: a seeded few rows of each split
-        out += ["task.max_train_rows=10", "task.max_validation_rows=3", "task.max_test_rows=3"]
+        out += ["task.max_train_rows=6", "task.max_validation_rows=2", "task.max_test_rows=2"]
     for i, teacher in enumerate(config["teachers"]):
         if teacher["type"] in ("hf", "openai_compat"):
-            swapped = {"id": teacher["id"], "type": "hf", "model": SMOLLM2, "max_new_tokens": 16, "batch_size": 8,
+            swapped = {"id": teacher["id"], "type": "hf", "model": SMOLLM2, "max_new_tokens": 12, "batch_size": 8,
                        "strategy": teacher["strategy"]}
             out.append(f"teachers[{i}]={json.dumps(swapped)}")
         if "k" in teacher["strategy"] or "few_shot" in teacher["strategy"]:
