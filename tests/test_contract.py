@@ -156,3 +156,63 @@ def test_no_getattr_probing_of_component_methods_remains_in_the_core():
             for n, line in enumerate(f.read_text().splitlines(), 1) for m in literal.finditer(line)
             if m.group(1) in names]
     assert not hits, "\n".join(hits)
+
+
+# -- the core's floor: no plugin imports, no built-in names, no fixtures (issue 12, point 5) --------
+
+TESTING = CORE / "testing"  # opt-in fixtures for tests and benches (like pytest's pytester)
+CORE_PROPER = [f for f in CORE_FILES if TESTING not in f.parents]
+
+
+def _imported_modules(tree: ast.AST) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_no_core_module_imports_a_plugin_or_the_test_fixtures():
+    bad = [f"{f.relative_to(CORE.parent)} imports {m}" for f in CORE_FILES
+           for m in _imported_modules(ast.parse(f.read_text()))
+           if m.split(".")[0] == "distillkit_plugins"
+           or (m.startswith("distillkit.testing") and TESTING not in f.parents)]
+    assert not bad, bad
+
+
+def _code_strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """String constants that are values in code (docstrings left out: prose may mention examples)."""
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return [(n.lineno, n.value) for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs]
+
+
+# English words that are also built-in names, where the core means the word: (file, string)
+WORDS = {("cli/cache_cmd.py", "all")}  # "delete all cached answers"
+
+
+def test_the_core_names_no_built_in_component_or_plugin():
+    """No string in the core's code is a built-in's name, alone or `quoted` in a message."""
+    from distillkit.testing import BUILTIN_PLUGINS, builtin_registry
+
+    # Plugin names that are also the core's own section words ("metrics", "tasks") cannot be told
+    # apart in a string; their components' names are checked instead.
+    plugins = set(BUILTIN_PLUGINS) - {"metrics", "tasks", "training"}
+    names = {n for _, n, _ in builtin_registry().entries()} | plugins | {"distillkit_plugins"}
+    hits = []
+    for f in CORE_PROPER:
+        rel = str(f.relative_to(CORE))
+        for line, text in _code_strings(ast.parse(f.read_text())):
+            named = ({text} | set(re.findall(r"`([\w-]+)`", text))) & names
+            if named and (rel, text) not in WORDS:
+                hits.append(f"{rel}:{line}: {text!r}")
+    assert not hits, "\n".join(hits)
+
+
+def test_the_test_fixtures_live_only_in_the_opt_in_testing_package():
+    assert not [f for f in CORE_PROPER if re.search(r"(^|_)(toy|fake|testing)(_|\.py$)", f.name)]
+    assert {"server.py", "toy_task.py", "toy_run.py"} <= {f.name for f in TESTING.glob("*.py")}

@@ -36,10 +36,10 @@ def apply_defaults(spec: PipelineSpec, registry: Registry) -> tuple[PipelineSpec
         metric = default("metric", ("metrics",))
         update["metrics"] = [metric] if metric is not None else None
     teachers = []
-    for i, teacher in enumerate(spec.teachers):
-        if teacher.strategy is None:
+    for i, section in enumerate(spec.teachers):  # TeacherSpec sections, not teachers
+        if section.strategy is None:
             strategy = default("strategy", ("teachers", i, "strategy"))
-            teacher = teacher.model_copy(update={"strategy": strategy})
-        teachers.append(teacher)
+            section = section.model_copy(update={"strategy": strategy})
+        teachers.append(section)
     update["teachers"] = teachers
     return spec.model_copy(update=update), problems
