@@ -8,10 +8,10 @@ import pytest
 
 from distillkit.annotation.cache import TeacherCache
 from distillkit.annotation.engine import AnnotationEngine
-from distillkit.testing.toy_task import ToyParityTask, toy_examples
 from distillkit.components import StrategyContext, Teacher
 from distillkit.config.load import load_pipeline
 from distillkit.errors import ConfigError
+from distillkit.testing.toy_task import ToyParityTask, toy_examples
 from distillkit.types import Generation
 
 TRAIN = toy_examples(12, prefix="t")  # no rationales: the data has none
@@ -52,7 +52,7 @@ def _bootstrap_and_annotate(registry, tmp_path, teacher, train=TRAIN, **options)
 def test_auto_bootstraps_demonstrations_from_the_teacher_when_the_data_has_no_rationales(registry, tmp_path):
     wrong = {e.id for e in TRAIN[:6]}  # half the pool states the wrong answer: never shown as a demo
     teacher = ParityTeacher(wrong=wrong)
-    strategy, result = _bootstrap_and_annotate(registry, tmp_path, teacher, k=2, demonstrations={"pool": 12})
+    _, result = _bootstrap_and_annotate(registry, tmp_path, teacher, k=2, demonstrations={"pool": 12})
     zero_shot, asked = teacher.prompts[:12], teacher.prompts[12:]
     assert all(p.count("Question:") == 1 for p in zero_shot)  # bootstrap prompts have no demonstrations
     assert len(asked) == 3 and all(p.count("Question:") == 3 for p in asked)

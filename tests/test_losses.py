@@ -127,7 +127,7 @@ def _views(student, loss):
     return encode_views(student, views, max_length=512)
 
 
-@pytest.mark.parametrize("config,layouts", [(TINY_LLAMA, ["pack", "pad"]), (TINY_T5, ["seq2seq"])])
+@pytest.mark.parametrize("config,layouts", [(TINY_LLAMA, ["pack", "pad"]), (TINY_T5, ["seq2seq", "seq2seq-one-part"])])
 def test_one_pass_loss_equals_naive_reference(config, layouts):
     student = tiny_student(config)
     seq2seq = student.is_encoder_decoder
@@ -144,8 +144,12 @@ def test_one_pass_loss_equals_naive_reference(config, layouts):
     keep = accepts_logits_to_keep(student.model) and not seq2seq
     student.model.eval()
     for layout in layouts:
-        batch = collate(data.views, layout=layout, pad_id=student.tokenizer.pad_token_id, row_length=128,
-                        decoder_start_id=getattr(student.model.config, "decoder_start_token_id", None))
+        one_part = layout == "seq2seq-one-part"  # the ungrouped seq2seq path (one forward, padded)
+        batch = collate(data.views, layout="seq2seq" if one_part else layout, pad_id=student.tokenizer.pad_token_id,
+                        row_length=128, decoder_start_id=getattr(student.model.config, "decoder_start_token_id", None),
+                        group_by_target_length=not one_part)
+        if layout == "seq2seq":
+            assert batch.parts is not None and len(batch.parts) > 1  # answers and rationales are apart
         with torch.no_grad():
             logits = scored_logits(student.model, batch, keep_supported=keep)
             means, present = component_means(*view_means(token_ce(logits, batch), batch), batch,

@@ -6,7 +6,9 @@ Three layouts, all scoring only target tokens:
   position ids restart at every view, which transformers turns into a block-diagonal causal
   mask (no attention across views), so almost no compute goes to padding.
 - ``pad`` (decoder-only): one row per view, right-padded to the longest view of the batch.
-- ``seq2seq``: prompts are the encoder input, targets the decoder labels, both padded.
+- ``seq2seq``: prompts are the encoder input, targets the decoder labels, both padded. Views
+  are grouped by target length first (a 5-token answer is not padded to a 150-token rationale):
+  each group is one ``part`` with its own forward pass, and the loss is taken over all parts.
 
 ``keep`` marks the positions whose logits predict a target token; ``labels`` and
 ``token_view`` list those tokens and their view in row-major order (the order in which
@@ -15,7 +17,7 @@ Three layouts, all scoring only target tokens:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import torch
 
@@ -36,12 +38,17 @@ class Batch:
     position_ids: torch.Tensor | None = None
     attention_mask: torch.Tensor | None = None
     decoder_input_ids: torch.Tensor | None = None
+    # seq2seq: sub-batches of similar target length, one forward each; their scored tokens, in
+    # part order, are ``labels``/``token_view`` above (the top-level tensors are then unused)
+    parts: list[Batch] | None = None
 
     def to(self, device: torch.device) -> Batch:
         moved = {f.name: getattr(self, f.name) for f in fields(self)}
         for name, value in moved.items():
             if isinstance(value, torch.Tensor):
                 moved[name] = value.to(device, non_blocking=True)
+        if self.parts is not None:
+            moved["parts"] = [part.to(device) for part in self.parts]
         return Batch(**moved)
 
 
@@ -94,10 +101,21 @@ def _decoder_only(views: list[EncodedView], rows: list[list[int]], pad_id: int, 
     )
 
 
-def _seq2seq(views: list[EncodedView], pad_id: int, decoder_start_id: int) -> Batch:
+def length_groups(lengths: list[int], *, ratio: float = 2.0, slack: int = 16) -> list[list[int]]:
+    """Indices grouped by length (shortest first): a group closes when the next length exceeds
+    ``ratio`` x its shortest + ``slack``, so padding stays small and groups stay few."""
+    groups: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        if not groups or lengths[i] > ratio * lengths[groups[-1][0]] + slack:
+            groups.append([])
+        groups[-1].append(i)
+    return groups
+
+
+def _seq2seq_part(views: list[EncodedView], index: list[int], pad_id: int, decoder_start_id: int) -> Batch:
     n = len(views)
     src = max(len(v.prompt) for v in views)
-    tgt = max(len(v.target) for v in views)
+    tgt = max(max(len(v.target) for v in views), 1)
     ids = torch.full((n, src), pad_id, dtype=torch.long)
     mask = torch.zeros((n, src), dtype=torch.long)
     label_grid = torch.full((n, tgt), pad_id, dtype=torch.long)
@@ -107,13 +125,25 @@ def _seq2seq(views: list[EncodedView], pad_id: int, decoder_start_id: int) -> Ba
         mask[i, :len(v.prompt)] = 1
         label_grid[i, :len(v.target)] = torch.tensor(v.target)
         keep[i, :len(v.target)] = True
+    rows = torch.tensor(index, dtype=torch.long)
     return Batch(
         input_ids=ids, keep=keep, labels=label_grid[keep],
-        token_view=torch.arange(n).unsqueeze(1).expand(n, tgt)[keep], **_view_info(views),
+        token_view=rows.unsqueeze(1).expand(n, tgt)[keep], **_view_info(views),
         attention_mask=mask,
         # teacher forcing: the decoder sees the start token, then the labels shifted right by one
         decoder_input_ids=torch.cat([torch.full((n, 1), decoder_start_id), label_grid[:, :-1]], dim=1),
     )
+
+
+def _seq2seq(views: list[EncodedView], pad_id: int, decoder_start_id: int, grouped: bool) -> Batch:
+    groups = length_groups([len(v.target) for v in views]) if grouped else [list(range(len(views)))]
+    parts = [_seq2seq_part([views[i] for i in g], g, pad_id, decoder_start_id) for g in groups]
+    info = _view_info(views)
+    if len(parts) == 1:
+        return replace(parts[0], **info)
+    return Batch(input_ids=torch.empty(0, dtype=torch.long), keep=torch.empty(0, dtype=torch.bool),
+                 labels=torch.cat([p.labels for p in parts]),
+                 token_view=torch.cat([p.token_view for p in parts]), parts=parts, **info)
 
 
 def _view_info(views: list[EncodedView]) -> dict:
@@ -125,10 +155,11 @@ def _view_info(views: list[EncodedView]) -> dict:
 
 
 def collate(views: list[EncodedView], *, layout: str, pad_id: int, row_length: int,
-            decoder_start_id: int | None = None) -> Batch:
+            decoder_start_id: int | None = None, group_by_target_length: bool = True) -> Batch:
     """One ``Batch`` holding every view in ``views``; see the module docstring for the layouts."""
     if layout == "seq2seq":
-        return _seq2seq(views, pad_id, pad_id if decoder_start_id is None else decoder_start_id)
+        start = pad_id if decoder_start_id is None else decoder_start_id
+        return _seq2seq(views, pad_id, start, group_by_target_length)
     if layout == "pack":
         rows = pack_rows([v.length for v in views], max(row_length, max(v.length for v in views)))
         return _decoder_only(views, rows, pad_id, packed=True)

@@ -10,6 +10,7 @@ absent rather than NaN.
 from __future__ import annotations
 
 import inspect
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -24,12 +25,36 @@ def accepts_logits_to_keep(model: Any) -> bool:
     return "logits_to_keep" in inspect.signature(base.forward).parameters
 
 
+@contextmanager
+def head_only_at(model: Any, keep: torch.Tensor):
+    """Apply the output layer only to the hidden states at ``keep`` (the forward's logits come out
+    ``[n_kept, vocab]``): no full-vocabulary logits for padding or prompt positions.
+
+    A pre-hook on the output embeddings, so whatever the model does around its head (T5's
+    rescaling before it, BART's bias after it) is kept as it is.
+    """
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    head = base.get_output_embeddings()
+    handle = head.register_forward_pre_hook(lambda module, args: (args[0][keep],) + tuple(args[1:]))
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+def _seq2seq_logits(model: Any, part: Batch) -> torch.Tensor:
+    with head_only_at(model, part.keep):
+        out = model(input_ids=part.input_ids, attention_mask=part.attention_mask,
+                    decoder_input_ids=part.decoder_input_ids, use_cache=False)
+    return out.logits
+
+
 def scored_logits(model: Any, batch: Batch, *, keep_supported: bool) -> torch.Tensor:
     """Logits at the scored positions only, ``[n_scored, vocab]``, in ``batch.labels`` order."""
+    if batch.parts is not None:
+        return torch.cat([_seq2seq_logits(model, part) for part in batch.parts])
     if batch.decoder_input_ids is not None:
-        out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
-                    decoder_input_ids=batch.decoder_input_ids, use_cache=False)
-        return out.logits[batch.keep]
+        return _seq2seq_logits(model, batch)
     kwargs = {"input_ids": batch.input_ids, "position_ids": batch.position_ids,
               "attention_mask": batch.attention_mask, "use_cache": False}
     if keep_supported:
