@@ -18,18 +18,23 @@ from distillkit.testing.server import FakeOpenAIServer, FaultPlan
 
 
 def test_random_faults_end_answered_or_failed_and_rerun_completes(registry, tmp_path):
-    plan = FaultPlan(rate=0.2, seed=3, hang_s=0.5, slow_s=0.1, retry_after_s=0.01)
+    # the client timeout is well above a normal answer's time even on a loaded machine, and the
+    # server's "timeout" fault stalls well past it
+    plan = FaultPlan(rate=0.2, seed=3, hang_s=3.0, slow_s=0.1, retry_after_s=0.01)
     n = 300
     with FakeOpenAIServer(faults=plan) as server, TeacherCache(tmp_path / "c.sqlite") as cache:
-        first = annotate_toy(server.url, cache, n, concurrency=16, max_retries=0, timeout_s=0.3, registry=registry)
+        first = annotate_toy(server.url, cache, n, concurrency=16, max_retries=0, timeout_s=1.5, registry=registry)
         statuses = [a.status for a in first.annotations]
         assert set(statuses) <= {"ok", "failed"} and statuses.count("failed") > 0
         assert all(a.reason for a in first.annotations if a.status == "failed")
         assert sum(first.stats.failures_by_reason.values()) == statuses.count("failed")
-        second = annotate_toy(server.url, cache, n, concurrency=16, max_retries=8, timeout_s=0.3, registry=registry)
+        second = annotate_toy(server.url, cache, n, concurrency=16, max_retries=8, timeout_s=1.5, registry=registry)
         assert all(a.ok for a in second.annotations)
         assert second.stats.calls == statuses.count("failed") and second.stats.cache_hits == statuses.count("ok")
-    assert len(server.stats.answered) == n and max(server.stats.answered.values()) == 1
+    assert len(server.stats.answered) == n
+    # an answer is paid twice only when the client had stopped waiting for the first (a timeout)
+    timed_out = sum(c for reason, c in first.stats.failures_by_reason.items() if "time" in reason.lower())
+    assert sum(v - 1 for v in server.stats.answered.values()) <= timed_out
     assert set(server.stats.faults) >= {"timeout", "429", "500", "malformed", "drop"}
 
 
