@@ -37,11 +37,31 @@ from pathlib import Path
 from typing import Any
 
 MODELS: dict[str, dict[str, Any]] = {
-    "small": {"d_model": 256, "d_ff": 1024, "num_layers": 4, "num_decoder_layers": 4, "num_heads": 4, "d_kv": 64},
-    "base": {"d_model": 512, "d_ff": 2048, "num_layers": 6, "num_decoder_layers": 6, "num_heads": 8, "d_kv": 64},
+    "small": {
+        "d_model": 256,
+        "d_ff": 1024,
+        "num_layers": 4,
+        "num_decoder_layers": 4,
+        "num_heads": 4,
+        "d_kv": 64,
+    },
+    "base": {
+        "d_model": 512,
+        "d_ff": 2048,
+        "num_layers": 6,
+        "num_decoder_layers": 6,
+        "num_heads": 8,
+        "d_kv": 64,
+    },
 }
-T5_COMMON = {"model_type": "t5", "vocab_size": 8000, "feed_forward_proj": "gated-gelu", "tie_word_embeddings": False,
-             "decoder_start_token_id": 0, "dropout_rate": 0.0}
+T5_COMMON = {
+    "model_type": "t5",
+    "vocab_size": 8000,
+    "feed_forward_proj": "gated-gelu",
+    "tie_word_embeddings": False,
+    "decoder_start_token_id": 0,
+    "dropout_rate": 0.0,
+}
 INPUT_LEN, TARGET_LEN, LR = 100, 256, 5e-5
 
 
@@ -66,7 +86,7 @@ def reference(model: str, examples: int, batch: int, steps: int, warmup: int, pr
     from distillkit_plugins.training.encode import encode_views
     from distillkit_plugins.training.peak_rss import PeakRSS
 
-    loss, views = _views(examples)
+    _, views = _views(examples)
     student = _student(model)
     data = encode_views(student, views, TARGET_LEN)
     net, pad = student.model.train(), student.tokenizer.pad_token_id
@@ -86,10 +106,10 @@ def reference(model: str, examples: int, batch: int, steps: int, warmup: int, pr
                 labels = torch.full((len(vs), width), -100)
                 for i, v in enumerate(vs):
                     prompt = v.prompt[:INPUT_LEN]
-                    ids[i, :len(prompt)] = torch.tensor(prompt)
-                    mask[i, :len(prompt)] = 1
+                    ids[i, : len(prompt)] = torch.tensor(prompt)
+                    mask[i, : len(prompt)] = 1
                     target = v.target[:TARGET_LEN]
-                    labels[i, :len(target)] = torch.tensor(target)
+                    labels[i, : len(target)] = torch.tensor(target)
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
                     total = total + net(input_ids=ids, attention_mask=mask, labels=labels).loss
             total.backward()
@@ -97,10 +117,17 @@ def reference(model: str, examples: int, batch: int, steps: int, warmup: int, pr
             opt.zero_grad(set_to_none=True)
             if step >= warmup:
                 seconds += time.perf_counter() - start
-                tokens += sum(min(len(data.views[v].prompt), INPUT_LEN) + min(len(data.views[v].target), TARGET_LEN)
-                              for g in chosen for v in g)
-    return {"tokens_per_s": tokens / seconds, "s_per_step": seconds / steps, "peak_rss_mb": round(rss.peak_mb),
-            "last_loss": round(float(total), 3)}
+                tokens += sum(
+                    min(len(data.views[v].prompt), INPUT_LEN) + min(len(data.views[v].target), TARGET_LEN)
+                    for g in chosen
+                    for v in g
+                )
+    return {
+        "tokens_per_s": tokens / seconds,
+        "s_per_step": seconds / steps,
+        "peak_rss_mb": round(rss.peak_mb),
+        "last_loss": round(float(total), 3),
+    }
 
 
 def distillkit(model: str, examples: int, batch: int, steps: int, warmup: int, precision: str) -> dict:
@@ -110,17 +137,38 @@ def distillkit(model: str, examples: int, batch: int, steps: int, warmup: int, p
 
     loss, views = _views(examples)
     student = _student(model)
-    trainer = AccelerateTrainer(max_steps=warmup + steps, batch_size=batch, learning_rate=LR, log_every=1,
-                                save_every=None, progress=False, warmup_steps=0, max_grad_norm=None,
-                                weight_decay=0.0, mixed_precision="bf16" if precision == "bf16" else "no")
+    trainer = AccelerateTrainer(
+        max_steps=warmup + steps,
+        batch_size=batch,
+        learning_rate=LR,
+        log_every=1,
+        save_every=None,
+        progress=False,
+        warmup_steps=0,
+        max_grad_norm=None,
+        weight_decay=0.0,
+        mixed_precision="bf16" if precision == "bf16" else "no",
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        result = trainer.train(TrainJob(student=student, loss=loss, views=views, evaluate=lambda: {"x": 0.0},
-                                        out_dir=Path(tmp), select_metric=None))
+        result = trainer.train(
+            TrainJob(
+                student=student,
+                loss=loss,
+                views=views,
+                evaluate=lambda: {"x": 0.0},
+                out_dir=Path(tmp),
+                select_metric=None,
+            )
+        )
     rows = [r for r in result.history if "tokens_per_s" in r][warmup:]
     tokens = sum(r["tokens"] for r in rows)
     seconds = sum(r["tokens"] / r["tokens_per_s"] for r in rows)
-    return {"tokens_per_s": tokens / seconds, "s_per_step": seconds / len(rows), "peak_rss_mb": result.peak_rss_mb,
-            "last_loss": round(rows[-1].get("loss", float("nan")), 3)}
+    return {
+        "tokens_per_s": tokens / seconds,
+        "s_per_step": seconds / len(rows),
+        "peak_rss_mb": result.peak_rss_mb,
+        "last_loss": round(rows[-1].get("loss", float("nan")), 3),
+    }
 
 
 SIDES = {"reference": reference, "distillkit": distillkit}
@@ -128,11 +176,33 @@ SIDES = {"reference": reference, "distillkit": distillkit}
 
 def _one(side: str, args: argparse.Namespace) -> dict:
     """Run one side in a fresh process and return its JSON line."""
-    cmd = [sys.executable, __file__, "--side", side, "--model", args.model, "--examples", str(args.examples),
-           "--batch-size", str(args.batch_size), "--steps", str(args.steps), "--warmup", str(args.warmup),
-           "--precision", args.precision, "--threads", str(args.threads)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(
-        Path(__file__).resolve().parent)})
+    cmd = [
+        sys.executable,
+        __file__,
+        "--side",
+        side,
+        "--model",
+        args.model,
+        "--examples",
+        str(args.examples),
+        "--batch-size",
+        str(args.batch_size),
+        "--steps",
+        str(args.steps),
+        "--warmup",
+        str(args.warmup),
+        "--precision",
+        args.precision,
+        "--threads",
+        str(args.threads),
+    ]
+    out = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent)},
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -153,7 +223,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     if args.side:
         torch.manual_seed(0)
-        result = SIDES[args.side](args.model, args.examples, args.batch_size, args.steps, args.warmup, args.precision)
+        result = SIDES[args.side](
+            args.model, args.examples, args.batch_size, args.steps, args.warmup, args.precision
+        )
         print(json.dumps(result))
         return
     runs: dict[str, list[dict]] = {"reference": [], "distillkit": []}
@@ -163,11 +235,19 @@ def main() -> None:
     ratios = [d["tokens_per_s"] / r["tokens_per_s"] for r, d in zip(runs["reference"], runs["distillkit"])]
     report = {
         "data": "STAND-IN: synthetic arithmetic, 1 answer + 2 rationale views (not the authors' OBQA files)",
-        "model": args.model, "params": MODELS[args.model], "precision": args.precision, "threads": args.threads,
-        "batch_size_examples": args.batch_size, "measured_steps": args.steps, "load_average": os.getloadavg(),
-        "runs": runs, "speedup_per_pair": [round(x, 2) for x in ratios],
-        "rss_ratio_per_pair": [round(d["peak_rss_mb"] / r["peak_rss_mb"], 2)
-                               for r, d in zip(runs["reference"], runs["distillkit"])],
+        "model": args.model,
+        "params": MODELS[args.model],
+        "precision": args.precision,
+        "threads": args.threads,
+        "batch_size_examples": args.batch_size,
+        "measured_steps": args.steps,
+        "load_average": os.getloadavg(),
+        "runs": runs,
+        "speedup_per_pair": [round(x, 2) for x in ratios],
+        "rss_ratio_per_pair": [
+            round(d["peak_rss_mb"] / r["peak_rss_mb"], 2)
+            for r, d in zip(runs["reference"], runs["distillkit"])
+        ],
     }
     print(json.dumps(report, indent=2))
 
