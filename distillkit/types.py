@@ -67,6 +67,27 @@ class Generation:
     answer: str | None = None  # the final answer, where the backend knows it apart from the text (a data column)
 
 
+@dataclass
+class TokenLogprobs:
+    """A teacher's scores of one completion after its prompt (what ``Teacher.score`` returns).
+
+    Every list runs over the completion's tokens, in the teacher's tokenization:
+    ``token_ids[t]`` and ``logprobs[t]`` (natural log-probability of that token given the prompt
+    and the tokens before it); ``tokens[t]`` its text piece when the backend gives it. When top-k
+    was asked and the backend has it, ``top_ids[t]`` / ``top_logprobs[t]`` hold the teacher's k
+    most likely tokens at that position, most likely first; otherwise both are None.
+    """
+
+    token_ids: list[int]
+    logprobs: list[float]
+    tokens: list[str] | None = None
+    top_ids: list[list[int]] | None = None
+    top_logprobs: list[list[float]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.token_ids)
+
+
 @dataclass(frozen=True)
 class ParsedRationale:
     """A strategy's reading of a raw teacher output."""

@@ -11,7 +11,6 @@ import torch
 from distillkit_plugins.hf.tiny import TINY_LLAMA, tiny_student
 from distillkit_plugins.training.divergences import divergence
 from distillkit_plugins.training.logit_kd import LogitKD
-from distillkit_plugins.training.teacher_topk import check_same_vocab
 from distillkit_plugins.training.toy import annotations, toy_task
 from distillkit_plugins.training.trainer import AccelerateTrainer
 
@@ -80,14 +79,19 @@ def test_divergence_is_zero_when_student_equals_teacher_and_safe_when_empty(kind
     assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
 
 
-def test_vocabulary_mismatch_is_a_clear_error():
-    a = tiny_student().tokenizer
-    b = tiny_student().tokenizer
-    b.add_tokens(["<extra>"])
-    check_same_vocab(a, tiny_student().tokenizer, "t")  # same vocabulary: fine
-    with pytest.raises(DistillkitError, match="student.tokenizer") as err:
-        check_same_vocab(b, a, "big-teacher")
-    assert "'big-teacher'" in str(err.value) and "260 tokens" in str(err.value)
+def test_a_teacher_with_another_tokenizer_is_a_clear_error_before_step_1(tmp_path):
+    from distillkit_plugins.hf.teacher import HFTeacher
+
+    tiny_student(tokenizer="words").save(tmp_path / "words_teacher")
+    task = toy_task(4)
+    loss = LogitKD(teacher="steps", top_k=4)
+    views = [v for e in task.load().train for v in loss.views(e, annotations(e), task)]
+    loss.bind_teachers({"steps": HFTeacher(model=str(tmp_path / "words_teacher"))})
+    trainer = AccelerateTrainer(max_steps=1, batch_size=2, progress=False, save_every=None)
+    with pytest.raises(DistillkitError, match="tokenized the target differently") as err:
+        trainer.train(TrainJob(student=tiny_student(), loss=loss, views=views, evaluate=lambda: {},
+                               out_dir=tmp_path / "t"))
+    assert "'steps'" in str(err.value) and "student.tokenizer" in str(err.value)
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +114,11 @@ def _live_teachers() -> int:
 
 def test_training_with_precomputed_teacher_logprobs(tmp_path, teacher_folder, monkeypatch):
     task = toy_task(12)
-    kd = {"teacher": "steps", "teacher_model": teacher_folder, "divergence": "forward_kl", "top_k": 8,
-          "ce_weight": 0.0}
+    kd = {"teacher": "steps", "divergence": "forward_kl", "top_k": 8, "ce_weight": 0.0}
     loss = LogitKD(**kd)
+    from distillkit_plugins.hf.teacher import HFTeacher
+
+    loss.bind_teachers({"steps": HFTeacher(model=teacher_folder, batch_size=8)}, cache_path=tmp_path / "c.sqlite")
     views = [v for e in task.load().train for v in loss.views(e, annotations(e), task)]
     assert {v.component for v in views} == {"ce"} and loss.student_reasons
 
@@ -134,11 +140,11 @@ def test_training_with_precomputed_teacher_logprobs(tmp_path, teacher_folder, mo
     assert rows[0]["loss"] == pytest.approx(rows[0]["loss/kd"], rel=1e-5)  # ce_weight 0: CE is only logged
     assert len(list(tmp_path.glob("teacher_topk-*.safetensors"))) == 1
 
-    from distillkit_plugins.hf import scoring
-
+    assert loss.teacher_spend()["calls"] == len(views)  # scored through Teacher.score, counted
     scored = []
-    monkeypatch.setattr(scoring, "score", lambda *a, **k: scored.append(1))
+    monkeypatch.setattr(HFTeacher, "score", lambda *a, **k: scored.append(1))
     fresh = LogitKD(**kd)
+    fresh.bind_teachers({"steps": HFTeacher(model=teacher_folder)})
     fresh_views = [v for e in task.load().train for v in fresh.views(e, annotations(e), task)]
     again = trainer.train(TrainJob(student=tiny_student(), loss=fresh, views=fresh_views,
                                    evaluate=lambda: {"a": 0.0}, out_dir=tmp_path))
@@ -150,7 +156,7 @@ name: kd
 task: {type: synthetic_arithmetic, train_size: 4}
 teachers: [{id: big, type: %s, model: some/teacher}]
 student: {type: hf, config: {model_type: llama, hidden_size: 32}}
-loss: {type: logit_kd, teacher: big, teacher_model: some/teacher}
+loss: {type: logit_kd, teacher: big}
 """
 
 

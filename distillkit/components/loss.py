@@ -77,3 +77,23 @@ class StudentLoss(Component):
     def token_terms(self, logits: Any, batch: Any, views: list) -> dict[str, Any]:
         """Per batch: ``{component: scalar tensor}`` for each of ``token_components()``. Default: {}."""
         return {}
+
+    # -- losses that ask teachers while the student trains (on-policy scoring, logit KD) ----------
+
+    def score_only_teachers(self) -> list[str]:
+        """Teacher ids this loss only asks to score tokens, never for rationales: the runner does not
+        annotate with them. Default: []."""
+        return []
+
+    def bind_teachers(self, teachers: Mapping[str, Any], *, cache_path: Path | None = None,
+                      max_calls: int | None = None) -> None:
+        """Called by the runner before each round's training: the pipeline's teachers by id (closed
+        after annotation; ``setup()`` before use, ``close()`` after), the teacher-cache file a loss
+        may keep its scores beside, and the teacher calls left under ``rounds.max_teacher_calls``
+        (None: no cap). Default: nothing."""
+
+    def teacher_spend(self) -> dict[str, Any]:
+        """Teacher use since the last ``bind_teachers``: ``calls`` (counted against
+        ``rounds.max_teacher_calls`` like annotation calls), ``tokens``, ``cost`` and any detail.
+        The runner adds calls and cost to the run's totals after training. Default: {}."""
+        return {}

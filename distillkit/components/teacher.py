@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from distillkit.components.base import Component, ComponentOptions
-from distillkit.types import Generation, TeacherRequest
+from distillkit.types import Generation, TeacherRequest, TokenLogprobs
 
 GENERATE = "generate"
-SCORE = "score"  # can return per-token logprobs of a given continuation (for logit losses)
+SCORE = "score"  # implements Teacher.score: per-token logprobs of given completions (logit_kd, on_policy)
 STRUCTURED = "structured"  # can constrain decoding to TeacherRequest.response_schema (JSON schema)
 
 
@@ -102,6 +102,19 @@ class Teacher(Component):
             result = self.generate_request(request)
             out.append(result if isinstance(result, Generation) else Generation(text=result))
         return out
+
+    def score(self, prompts: list[str], completions: list[str], *, top_k: int = 0) -> list[TokenLogprobs]:
+        """Per-token log-probabilities of ``completions[i]`` after ``prompts[i]`` (capability ``score``).
+
+        One ``TokenLogprobs`` per pair, in order. The prompt is formatted as the teacher formats a
+        generation prompt (e.g. its chat template); the completion is tokenized on its own, with
+        no special tokens added, and special-token text in it (an end-of-sequence marker) reads as
+        that token, so a caller sharing the teacher's tokenizer gets its own ids back.
+        ``top_k > 0`` asks for the k most likely tokens per position where the backend has them.
+        Raise ``TransientTeacherError`` for a failure worth retrying. Only teachers that declare
+        ``score`` in ``capabilities`` override this; callers cache and budget around it.
+        """
+        raise NotImplementedError(f"teacher {self.name!r} cannot score tokens (no 'score' capability)")
 
     async def agenerate_batch(self, requests: list[TeacherRequest]) -> list[Generation | str]:
         """The async form of ``generate_batch``, same contract. Override it for async clients.

@@ -147,7 +147,10 @@ def _annotate(run: _Run, r: int, selections: list[Selection], rdir: Path) -> dic
     stats: dict[str, Any] = {}
     for slot in p.teachers:  # every strategy is ready before the first teacher is paid
         slot.strategy.prepare(StrategyContext(p.task, run.splits.train, p.spec.seed, explanations))
+    score_only = set(p.loss.score_only_teachers())  # they score tokens while the student trains, no rationales
     for slot in p.teachers:
+        if slot.id in score_only:
+            continue
         purpose = "revision" if slot.strategy.needs_student_explanations else "rationale"
         try:
             slot.strategy.bootstrap(_asker(run, slot, stats))
@@ -233,11 +236,19 @@ def _round(run: _Run, r: int) -> bool:
     job = TrainJob(student=p.student, loss=p.loss, views=views, out_dir=rdir / "train", seed=p.spec.seed + r,
                    evaluate=lambda: {k: v for k, v in run.evaluate(validation).items() if isinstance(v, float)},
                    select_metric=metric, select_higher_is_better=p.metrics[0].higher_is_better, emit=lambda e, payload: run.events(e, {"round": r, **payload}))
+    p.loss.bind_teachers({slot.id: slot.teacher for slot in p.teachers}, cache_path=run.engine.cache.path,
+                         max_calls=_calls_left(run))
     if views:
         result = p.trainer.train(job)
     else:  # every annotation so far failed or was filtered: nothing to learn, the round still counts
         run.events("nothing_to_train", {"round": r, "labeled": len(run.labeled)})
         result = TrainResult(steps=0)
+    for slot in p.teachers:  # a loss may have asked them while the student trained (on-policy scoring)
+        slot.teacher.close()
+    spend = p.loss.teacher_spend()
+    if run.main and spend:  # counted against rounds.max_teacher_calls / max_cost like annotation calls
+        run.state.teacher_calls += spend.get("calls", 0)
+        run.state.cost += spend.get("cost") or 0.0
     val = run.evaluate(validation)
     if run.main:
         p.student.save(rdir / "student")
@@ -247,6 +258,7 @@ def _round(run: _Run, r: int) -> bool:
         "round": r, "selected": len(selections), "labeled_total": len(run.labeled), "views": len(views),
         "views_by_component": dict(Counter(v.component for v in views)), "views_skipped": dict(+skipped),
         "teacher_calls_total": run.state.teacher_calls, "cost_total": run.state.cost, "annotation": stats,
+        "training_teacher_use": spend,
         "train": {"steps": result.steps, "best": result.best, "best_step": result.best_step,
                   "peak_rss_mb": result.peak_rss_mb, "history": result.history},
         "validation": val,

@@ -1,29 +1,21 @@
-"""Token log-probabilities of given continuations under a local model (teacher "score" capability).
+"""Token log-probabilities of given continuations under a local model (the teacher ``score`` capability).
 
-Logit distillation stores these offline (top-k per target token), so the teacher never has to
-be in memory while the student trains.
+``score`` works on token ids: the caller (the ``hf`` teacher) formats and tokenizes. One forward
+pass per batch of ``batch_size`` pairs, right-padded; the logits at position ``j - 1`` predict
+token ``j``, so only the continuation's positions are read. Log-softmax is taken in fp32.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-
-@dataclass
-class TokenScores:
-    """Per continuation token: its id, its log-probability, and the model's top-k (ids, logprobs)."""
-
-    token_ids: list[int]
-    logprobs: list[float]
-    top_ids: list[list[int]]
-    top_logprobs: list[list[float]]
+from distillkit.types import TokenLogprobs
 
 
-def _rows(model: Any, tokenizer: Any, prompt_ids: list[list[int]], target_ids: list[list[int]]) -> torch.Tensor:
-    """Logits predicting each target token, one [len(target), vocab] tensor per pair, in one forward pass."""
+def _rows(model: Any, tokenizer: Any, prompt_ids: list[list[int]], target_ids: list[list[int]]) -> list[torch.Tensor]:
+    """Logits predicting each target token, one ``[len(target), vocab]`` tensor per pair, one forward pass."""
     if model.config.is_encoder_decoder:
         enc = tokenizer.pad({"input_ids": prompt_ids}, return_tensors="pt").to(model.device)
         labels = tokenizer.pad({"input_ids": target_ids}, return_tensors="pt")["input_ids"].to(model.device)
@@ -38,16 +30,38 @@ def _rows(model: Any, tokenizer: Any, prompt_ids: list[list[int]], target_ids: l
 
 @torch.no_grad()
 def score(model: Any, tokenizer: Any, prompt_ids: list[list[int]], target_ids: list[list[int]], *,
-          top_k: int = 20, batch_size: int = 8) -> list[TokenScores]:
-    """Scores of ``target_ids[i]`` after ``prompt_ids[i]``, in order. Prompts must not be empty."""
+          top_k: int = 20, batch_size: int = 8) -> list[TokenLogprobs]:
+    """Scores of ``target_ids[i]`` after ``prompt_ids[i]``, in order. Prompts must not be empty.
+
+    ``top_k == 0``: only the log-probability of each given token (``top_ids`` is None).
+    Pairs are batched by length (longest first) so a batch carries little padding.
+    """
     if any(not p for p in prompt_ids):
         raise ValueError("score: every prompt needs at least one token (the first target token needs a context)")
-    out: list[TokenScores] = []
-    for start in range(0, len(prompt_ids), batch_size):
-        chunk = slice(start, start + batch_size)
-        for logits, target in zip(_rows(model, tokenizer, prompt_ids[chunk], target_ids[chunk]), target_ids[chunk]):
-            logp = torch.log_softmax(logits.float(), dim=-1)
-            chosen = logp.gather(-1, torch.tensor(target, device=logp.device).unsqueeze(-1)).squeeze(-1)
-            top = logp.topk(min(top_k, logp.shape[-1]), dim=-1)
-            out.append(TokenScores(list(target), chosen.tolist(), top.indices.tolist(), top.values.tolist()))
-    return out
+    out: list[TokenLogprobs | None] = [None] * len(prompt_ids)
+    order = sorted(range(len(prompt_ids)), key=lambda i: -(len(prompt_ids[i]) + len(target_ids[i])))
+    was_training = model.training
+    model.eval()
+    try:
+        for start in range(0, len(order), batch_size):
+            idx = [i for i in order[start:start + batch_size] if target_ids[i]]
+            for i in order[start:start + batch_size]:
+                if not target_ids[i]:
+                    out[i] = TokenLogprobs([], [], tokens=[], top_ids=[] if top_k else None,
+                                           top_logprobs=[] if top_k else None)
+            if not idx:
+                continue
+            rows = _rows(model, tokenizer, [prompt_ids[i] for i in idx], [target_ids[i] for i in idx])
+            for i, logits in zip(idx, rows):
+                target = target_ids[i]
+                logp = torch.log_softmax(logits.float(), dim=-1)
+                chosen = logp.gather(-1, torch.tensor(target, device=logp.device).unsqueeze(-1)).squeeze(-1)
+                top = logp.topk(min(top_k, logp.shape[-1]), dim=-1) if top_k else None
+                out[i] = TokenLogprobs(
+                    token_ids=list(target), logprobs=chosen.tolist(),
+                    tokens=tokenizer.convert_ids_to_tokens(list(target)),
+                    top_ids=top.indices.tolist() if top is not None else None,
+                    top_logprobs=top.values.tolist() if top is not None else None)
+    finally:
+        model.train(was_training)
+    return out  # type: ignore[return-value]

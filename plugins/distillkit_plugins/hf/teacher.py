@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from distillkit.components import Teacher, TeacherOptions
 from distillkit.components.teacher import GENERATE, SCORE, STRUCTURED
-from distillkit.types import Generation, TeacherRequest
+from distillkit.types import Generation, TeacherRequest, TokenLogprobs
 from distillkit_plugins.hf.options import ModelSourceOptions
 
 
@@ -155,13 +155,16 @@ class HFTeacher(Teacher):
                                 finish_reason=g.finish_reason)
         return out
 
-    def score(self, prompts: list[str], continuations: list[str], *, top_k: int = 20) -> list[Any]:
-        """``TokenScores`` of each continuation after its prompt (chat-wrapped like generation)."""
+    def score(self, prompts: list[str], completions: list[str], *, top_k: int = 0) -> list[TokenLogprobs]:
+        """``TokenLogprobs`` of each completion after its prompt (the prompt chat-wrapped like generation).
+
+        One forward pass per ``batch_size`` pairs; see ``Teacher.score`` for the contract.
+        """
         from distillkit_plugins.hf.scoring import score
 
         self.setup()
         chat = self._use_chat()
         prompt_ids = self.tokenizer(self._prompts(prompts), add_special_tokens=not chat)["input_ids"]
-        target_ids = self.tokenizer(list(continuations), add_special_tokens=False)["input_ids"]
+        target_ids = self.tokenizer(list(completions), add_special_tokens=False)["input_ids"]
         return score(self.model, self.tokenizer, prompt_ids, target_ids, top_k=top_k,
                      batch_size=self.options.batch_size)

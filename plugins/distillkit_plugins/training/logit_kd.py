@@ -23,10 +23,11 @@ class LogitKD(StudentLoss):
     """Logit distillation (forward/reverse KL, generalized JSD, TVD) from a local teacher's top-k log-probs.
 
     The views are text views (``target: rationale`` = the teacher's rationale + answer, as in
-    ``cot_sft``; ``target: answer`` = the gold answer). Before the first step the teacher model
-    (``teacher_model``, an ``hf`` model sharing the student's tokenizer) scores every view's
-    target tokens once; its top-k log-probs are stored with safetensors in the training folder
-    and the teacher is released, so it is never in memory while the student trains.
+    ``cot_sft``; ``target: answer`` = the gold answer). Before the first step the teacher
+    (``teacher``, any teacher with the ``score`` capability sharing the student's tokenizer)
+    scores every view's target text once through ``Teacher.score`` (cached beside the teacher
+    cache); its top-k log-probs are stored with safetensors in the training folder and the
+    teacher is closed, so it is never in memory while the student trains.
     Components: ``ce`` (cross entropy on the target text, ``ce_weight``) and ``kd`` (the
     divergence, token mean per view, ``kd_weight``); see divergences.py for the top-k + rest bins.
     """
@@ -35,10 +36,8 @@ class LogitKD(StudentLoss):
     requires_teacher_capabilities: ClassVar[frozenset[str]] = frozenset({SCORE})
 
     class Options(ComponentOptions):
-        teacher: str = Field(..., description="Teacher id; its rationales are the targets when target=rationale.")
-        teacher_model: str = Field(..., description="The model that scores tokens (same as that teacher's model).")
-        gguf_file: str | None = Field(None, description="GGUF file inside teacher_model, if it is one.")
-        revision: str | None = Field(None, description="Hub revision of teacher_model.")
+        teacher: str = Field(..., description="Teacher id: it scores the tokens (capability 'score') and, when "
+                             "target=rationale, its rationales are the targets.")
         target: Literal["rationale", "answer"] = Field("rationale", description="Train on rationale+answer or the answer.")
         divergence: Literal["forward_kl", "reverse_kl", "jsd", "tvd"] = Field(
             "forward_kl", description="forward_kl (mass-covering), reverse_kl (mode-seeking), jsd, or tvd.")
@@ -48,11 +47,14 @@ class LogitKD(StudentLoss):
         kd_weight: float = Field(1.0, ge=0, description="Weight of the divergence component.")
         ce_weight: float = Field(1.0, ge=0, description="Weight of the cross entropy on the target text.")
         cue: str = Field(COT_CUE, description="target=rationale: text after the question that starts reasoning.")
-        score_batch_size: int = Field(8, ge=1, description="Views scored per teacher forward pass.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._table: dict = {}
+        self._texts: dict[tuple[str, str], None] = {}  # (prompt, target) of every view made, for the teacher
+        self._teachers: dict[str, Any] = {}
+        self._cache_path: Path | None = None
+        self._scorer: Any = None
         opts = self.options
         self._text = (CotSFT(teacher=opts.teacher, cue=opts.cue) if opts.target == "rationale" else AnswerOnly())
         self.student_reasons = opts.target == "rationale"
@@ -62,17 +64,21 @@ class LogitKD(StudentLoss):
         student = pipeline.student
         opts = getattr(student, "options", None)
         if opts is not None and getattr(opts, "config", None) is not None and getattr(opts, "tokenizer", None) in (
-                None, "byte"):
-            return [CrossCheck(location="", message="logit_kd compares token ids, but the student uses the built-in "
-                               "byte tokenizer, not the teacher's",
-                               hint=f"set student.tokenizer: {options.teacher_model}")]
+                None, "byte", "words"):
+            slot = next((s for s in pipeline.teachers if s.id == options.teacher), None)
+            model = getattr(slot.teacher.options, "model", None) if slot is not None else None
+            return [CrossCheck(location="", message="logit_kd compares token ids, but the student uses a built-in "
+                               f"{getattr(opts, 'tokenizer', None) or 'byte'} tokenizer, not the teacher's",
+                               hint=f"set student.tokenizer: {model or '<the teacher model>'}")]
         return []
 
     def teacher_ids(self) -> list[str]:
         return [self.options.teacher]
 
     def views(self, example: Example, annotations: dict[str, Annotation], task: Task) -> list[View]:
-        return [replace(v, component=CE) for v in self._text.views(example, annotations, task)]
+        out = [replace(v, component=CE) for v in self._text.views(example, annotations, task)]
+        self._texts.update({(v.prompt, v.target): None for v in out})
+        return out
 
     def inference_prompt(self, example: Example, task: Task) -> str:
         return self._text.inference_prompt(example, task)
@@ -89,22 +95,34 @@ class LogitKD(StudentLoss):
     def token_components(self) -> list[str]:
         return [KD]
 
-    def _scorer(self) -> Any:
-        from distillkit_plugins.hf.teacher import HFTeacher
+    def bind_teachers(self, teachers, *, cache_path: Path | None = None, max_calls: int | None = None) -> None:
+        self._teachers, self._cache_path, self._scorer = dict(teachers), cache_path, None
 
-        o = self.options
-        return HFTeacher(model=o.teacher_model, gguf_file=o.gguf_file, revision=o.revision,
-                         batch_size=o.score_batch_size)
+    def teacher_spend(self) -> dict[str, Any]:
+        return {} if self._scorer is None else {**self._scorer.spent(), "cost": 0.0}
 
     def prepare_training(self, *, student: Any, data: Any, out_dir: Path, accelerator: Any) -> None:
-        """Score missing views on the main process (teacher loaded, used, released), then load the table."""
+        """Score missing views on the main process (teacher set up, used, closed), then load the table."""
+        from distillkit.errors import DistillkitError
+        from distillkit_plugins.on_policy.scorer import ScoreCache, Scorer
         from distillkit_plugins.training import teacher_topk
 
         o = self.options
-        ident = json.dumps([o.teacher_model, o.gguf_file, o.revision, o.top_k])
+        teacher = self._teachers.get(o.teacher)
+        if teacher is None:
+            raise DistillkitError(f"logit_kd: no teacher object for {o.teacher!r}: the runner binds them with "
+                                  "bind_teachers(); call it yourself when training outside a pipeline")
+        ident = json.dumps([teacher.identity(), o.top_k], sort_keys=True, default=str)
         path = Path(out_dir) / f"teacher_topk-{hashlib.sha1(ident.encode()).hexdigest()[:12]}.safetensors"
         if accelerator.is_main_process:
-            teacher_topk.precompute(self._scorer(), student.tokenizer, data.views, path, top_k=o.top_k)
+            cache = ScoreCache(self._cache_path) if self._cache_path is not None else None
+            self._scorer = Scorer(o.teacher, teacher, cache)
+            texts = teacher_topk.texts_by_prompt(student, list(self._texts))
+            try:
+                teacher_topk.precompute(self._scorer, texts, data.views, path, top_k=o.top_k,
+                                        eos_text=student.tokenizer.eos_token or "")
+            finally:
+                teacher.close()
         accelerator.wait_for_everyone()
         self._table = teacher_topk.load_table(path)
 
