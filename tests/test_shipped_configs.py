@@ -73,7 +73,9 @@ def smoke_overrides(config: dict, tmp_path: Path) -> list[str]:
         if "k" in teacher["strategy"] or "few_shot" in teacher["strategy"]:
             out.append(f"teachers[{i}].strategy.demonstrations.pool=3")
     seq2seq = "t5" in str(config["student"].get("model", "")).lower()
-    student = {"type": "hf", "tokenizer": "byte", "config": TINY_T5 if seq2seq else TINY_LLAMA, "max_length": 256}
+    # token-level losses compare ids with the (swapped) SmolLM2 teacher: the tiny student takes its tokenizer
+    tokenizer = SMOLLM2 if config["loss"]["type"] in ("on_policy", "logit_kd") else "byte"
+    student = {"type": "hf", "tokenizer": tokenizer, "config": TINY_T5 if seq2seq else TINY_LLAMA, "max_length": 256}
     out.append(f"student={json.dumps(student)}")
     if "selector" in config:
         out += ["selector.num_samples=2", "selector.max_new_tokens=12", "selector.max_pool=6"]
@@ -92,6 +94,9 @@ def test_shipped_config_runs_to_its_report_with_models_swapped(registry, tmp_pat
     assert (run / "report.md").exists() and metrics["final"]["test"]["n"] > 0
     first = metrics["rounds"][0]["annotation"]
     for teacher in config["teachers"]:
+        if teacher["id"] in p.loss.score_only_teachers():  # asked to score while training, not to annotate
+            assert metrics["rounds"][0]["training_teacher_use"]["calls"] > 0
+            continue
         stats = first[teacher["id"]]
         assert stats["items"] > 0 and stats["failed"] == 0, (teacher["id"], stats)
         # demonstrations the teacher wrote itself are paid for and counted like any call
