@@ -41,7 +41,7 @@ def register_rationale_strategies(register: Register) -> None:
     """Register ``RationaleStrategy`` subclasses: prompt builders and output parsers.
 
     :param register: call with each class. Set ``uses_gold_answer`` for teacher-forcing
-        prompts and ``needs_student_explanations`` when the prompt shows the student's reasoning.
+        prompts, and ``needs`` (e.g. ``STUDENT_OUTPUT``) for what the runner must provide.
     """
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,8 +40,16 @@ class TeacherRequest:
     """One prompt for a teacher, with the example it is about.
 
     Text-in/text-out teachers read only ``prompt``. Programmatic teachers (oracles, solvers,
-    a dataset's own explanations) may read ``example`` too; ``purpose`` is "rationale" or
-    "revision" (then ``student_explanation`` holds the student's reasoning being revised).
+    a dataset's own explanations) may read ``example`` and ``context`` too.
+
+    ``purpose`` labels what the answer is for; it is stored with the answer in the cache (the
+    ``purpose`` column) and never changes the key: the strategy's declared
+    ``RationaleStrategy.purpose`` ("rationale" unless it says otherwise), or "demonstration"
+    for the in-context demonstrations a strategy bootstraps.
+    ``context`` is what the strategy hands a programmatic teacher besides the prompt
+    (``RationaleStrategy.request_context``); its keys are a convention between that strategy
+    and the teachers that read them. It is not part of the cache key, so a strategy must render
+    into the prompt whatever in it can change the answer.
     ``response_schema`` is a JSON schema the strategy asks the reply to follow (e.g. a verdict
     and an answer): backends with the ``structured`` capability constrain decoding to it and
     return the JSON text; other backends ignore it, so strategies must parse free text too.
@@ -51,7 +60,7 @@ class TeacherRequest:
     prompt: str
     example: Example
     purpose: str = "rationale"
-    student_explanation: str | None = None
+    context: Mapping[str, str] = field(default_factory=dict)
     response_schema: dict[str, Any] | None = None
 
 
@@ -146,11 +155,18 @@ class View:
 
 @dataclass
 class Selection:
-    """An example a selector picked, with its score and why (shown in the run report)."""
+    """An example a selector picked, with its score and why (shown in the run report).
+
+    ``student_output`` is the current student's greedy output for the example's inference
+    prompt when the selector generated it while scoring (None otherwise). The runner hands it
+    to strategies that declare ``STUDENT_OUTPUT`` instead of generating it again, so the
+    teacher sees exactly the text the selector scored. It is saved with the selection.
+    """
 
     example: Example
     score: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    student_output: str | None = None
 
 
 @dataclass

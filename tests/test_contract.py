@@ -216,3 +216,45 @@ def test_the_core_names_no_built_in_component_or_plugin():
 def test_the_test_fixtures_live_only_in_the_opt_in_testing_package():
     assert not [f for f in CORE_PROPER if re.search(r"(^|_)(toy|fake|testing)(_|\.py$)", f.name)]
     assert {"server.py", "toy_task.py", "toy_run.py"} <= {f.name for f in TESTING.glob("*.py")}
+
+
+# -- the core knows no distillation method (issue 12, point 4) --------------------------------------
+
+# ELAD's vocabulary: what its strategy asks the teacher to do, and what the core once passed on by name.
+METHOD_WORDS = re.compile(r"student_explanation|revis|verdict|elad", re.IGNORECASE)
+# Run folders written before strategies declared ``needs`` keep the student's outputs under this
+# name; the core reads it on resume and never writes it.
+LEGACY = {("run/annotate.py", "student_explanations.json")}
+
+
+def _code_names(tree: ast.AST) -> list[tuple[int, str]]:
+    """Identifiers the code defines or reads: names, attributes, parameters, keywords, functions, classes."""
+    out = []
+    for n in ast.walk(tree):
+        name = (n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute)
+                else n.arg if isinstance(n, (ast.arg, ast.keyword)) and n.arg
+                else n.name if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else None)
+        if name:
+            out.append((getattr(n, "lineno", 0), name))
+    return out
+
+
+def _method_words(source: str, rel: str) -> list[str]:
+    tree = ast.parse(source)
+    return [f"{rel}:{line}: {text!r}" for line, text in _code_strings(tree) + _code_names(tree)
+            if METHOD_WORDS.search(text) and (rel, text) not in LEGACY]
+
+
+def test_the_method_scan_catches_a_method_concept_in_code_but_not_in_prose():
+    source = ('"""ELAD revises the student\'s explanation."""\n'
+              'def f(selection, request):\n'
+              '    text = selection.details["student_explanation"]\n'
+              '    return request.purpose == "revision"\n')
+    assert [hit.split(": ", 1)[1] for hit in _method_words(source, "x.py")] == ["'student_explanation'", "'revision'"]
+
+
+def test_the_core_names_no_distillation_method():
+    """Strategies declare what they need (``needs``) and pass it on typed (``request_context``); the
+    core must not name any one method's concepts in its code (docstrings may use them as examples)."""
+    hits = [hit for f in CORE_PROPER for hit in _method_words(f.read_text(), str(f.relative_to(CORE)))]
+    assert not hits, "\n".join(hits)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from distillkit.components.strategy import STUDENT_OUTPUT
 from distillkit.config.load import load_pipeline
 from distillkit.errors import ConfigError
 
@@ -45,20 +46,25 @@ def test_elad_options_are_checked_and_located(registry):
 
 
 def test_early_answering_is_refused_for_a_chat_template_student(registry):
-    chat = "student: {type: hf, config: {model_type: llama, hidden_size: 32}, chat_template: true}\n"
+    chat_base = BASE.replace("hidden_size: 32}}", "hidden_size: 32}, chat_template: true}")
+
+    def chat(selector):  # one student key: a repeated key is itself a config error
+        return load_pipeline(None, registry, text=chat_base + selector)
+
     with pytest.raises(ConfigError, match="chat-template student"):
-        load(registry, "selector: {type: elad}\n" + chat)
+        chat("selector: {type: elad}\n")
     with pytest.raises(ConfigError, match="chat-template student"):
-        load(registry, "selector: {type: least_confidence}\n" + chat)
-    assert load(registry, "selector: {type: elad, lam: 0}\n" + chat).selector.options.lam == 0
-    assert load(registry, "selector: {type: self_consistency}\n" + chat).selector.name == "self_consistency"
+        chat("selector: {type: least_confidence}\n")
+    assert chat("selector: {type: elad, lam: 0}\n").selector.options.lam == 0
+    assert chat("selector: {type: self_consistency}\n").selector.name == "self_consistency"
 
 
 def test_revision_strategy_options(registry):
     p = load(registry, "selector: {type: random}\n")
     opts = p.teachers[0].strategy.options
     assert opts.keep_correct_student_explanation and opts.fallback_to_full_rationale
-    assert p.teachers[0].strategy.needs_student_explanations
+    strategy = p.teachers[0].strategy
+    assert strategy.needs == {STUDENT_OUTPUT} and strategy.purpose == "revision"
     with pytest.raises(ConfigError, match="keep_correct_student_explanations"):
         load_pipeline(None, registry, text=BASE.replace(
             "{type: teacher_revision}", "{type: teacher_revision, keep_correct_student_explanations: false}"))

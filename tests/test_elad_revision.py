@@ -151,7 +151,8 @@ def problems():
 
 def _round_trip(example, explanation, **options):
     s = strategy({example.id: explanation}, **options)
-    request = TeacherRequest(s.build_prompt(example), example, "revision", explanation)
+    # the request as the engine builds it: the strategy's purpose and context reach the solver
+    request = TeacherRequest(s.build_prompt(example), example, s.purpose, s.request_context(example))
     return s.outcome(SyntheticSolver().generate_request(request), example)
 
 

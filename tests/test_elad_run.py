@@ -64,7 +64,10 @@ def test_elad_rounds_select_by_uncertainty_revise_and_train(reg, tmp_path):
     rows = selected(out, 0)
     assert [row["score"] for row in rows] == sorted((row["score"] for row in rows), reverse=True)
     for row in rows:
-        assert {"student_explanation", "u_intra", "u_inter", "early_answers", "sampled_answers"} <= set(row["details"])
+        assert {"u_intra", "u_inter", "early_answers", "sampled_answers"} <= set(row["details"])
+    # the explanation the selector scored is the one the teacher revised
+    outputs = json.loads((out / "rounds" / "00" / "student_outputs.json").read_text())
+    assert outputs == {row["id"]: row["student_output"] for row in rows} and all(outputs.values())
     assert all(r["annotation"]["solver"]["parse_errors"] == 0 for r in s["rounds"])
     memory = json.loads((out / "rounds" / "00" / "student" / "memory.json").read_text())
     gold = {e.id: e for e in reg.create("task", "synthetic_arithmetic", train_size=30, validation_size=8,
@@ -178,4 +181,24 @@ def test_resume_shows_the_teacher_the_same_explanations_when_the_selector_kept_n
     assert s["teacher_calls"] == 12
     with sqlite3.connect(tmp_path / "run" / "teacher_cache.sqlite") as db:  # replayed rounds 0-1 paid nothing
         assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 12
-    assert (tmp_path / "run" / "rounds" / "00" / "student_explanations.json").exists()
+    assert (tmp_path / "run" / "rounds" / "00" / "student_outputs.json").exists()
+
+
+def test_a_round_begun_by_an_older_version_shows_the_teacher_its_saved_explanations(reg, tmp_path):
+    """Run folders written before strategies declared ``needs`` saved rounds/NN/student_explanations.json."""
+    extra = "rounds: {count: 3, budget_per_round: 4}\n"
+    fake_pipeline.CRASH_IN_ROUND["round"] = 2
+    try:
+        with pytest.raises(RuntimeError, match="simulated crash"):
+            run(reg, tmp_path, extra, selector="{type: random}")
+    finally:
+        fake_pipeline.CRASH_IN_ROUND["round"] = None
+    rdir = tmp_path / "run" / "rounds" / "02"
+    ids = list(json.loads((rdir / "student_outputs.json").read_text()))
+    (rdir / "student_outputs.json").unlink()
+    (rdir / "student_explanations.json").write_text(json.dumps({i: "7 + 1 = 8\nSo the answer is 8." for i in ids}))
+    s = state(run(reg, tmp_path, extra, selector="{type: random}"))
+    assert s["rounds"][2]["annotation"]["solver"]["calls"] == 4  # new text, new prompts
+    with sqlite3.connect(tmp_path / "run" / "teacher_cache.sqlite") as db:
+        rows = db.execute("SELECT example_id, prompt, purpose FROM answers WHERE prompt LIKE '%7 + 1 = 8%'").fetchall()
+    assert sorted(r[0] for r in rows) == sorted(ids) and {r[2] for r in rows} == {"revision"}

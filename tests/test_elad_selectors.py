@@ -83,7 +83,10 @@ def test_elad_intra_entropy_inter_entropy_mixed_by_lambda():
     assert d1["early_answers"] == ["5", "10", "9"] and d1["final_answer"] == "9"
     assert d1["sampled_answers"] == ["9", "7", "7", "9"]
     assert d1["u_intra"] == pytest.approx(1.0) and d1["u_inter"] == pytest.approx(0.5)
-    assert d1["student_explanation"] == GREEDY[E1] and d1["score"] == pytest.approx(0.75)
+    assert d1["score"] == pytest.approx(0.75)
+    # the scored greedy explanation travels as a typed field, not as a detail the runner must know
+    assert {s.example.id: s.student_output for s in sel} == {e.id: GREEDY[e] for e in POOL}
+    assert all("student_explanation" not in s.details for s in sel)
 
 
 def test_elad_flip_rate_counts_early_answers_that_differ_from_the_final_one():
@@ -99,7 +102,7 @@ def test_elad_computes_only_the_signals_lambda_needs():
     sel = ELADSelector(lam=0.0, num_samples=4).select(POOL, 2, ctx(only_inter))
     assert not greedy_calls(only_inter) and len(sampled_calls(only_inter)) == 1
     assert scores_by_id(sel) == pytest.approx({"e3": 1.0, "e1": 0.5})
-    assert "student_explanation" not in sel[0].details
+    assert all(s.student_output is None for s in sel)  # no greedy explanation was generated
 
 
 def test_early_answers_of_all_items_go_in_one_batched_call():
@@ -145,7 +148,7 @@ def test_least_confidence_from_the_probability_of_the_own_answer():
     sel = LeastConfidenceSelector().select(POOL, 1, ctx(scripted(lps)))
     assert [(s.example.id, s.score) for s in sel] == [("e3", pytest.approx(0.8))]
     assert sel[0].details["confidence"] == pytest.approx(0.2)
-    assert sel[0].details["student_explanation"] == GREEDY[E3]
+    assert sel[0].student_output == GREEDY[E3]
     every = scores_by_id(LeastConfidenceSelector().select(POOL, None, ctx(scripted(lps))))
     assert every == pytest.approx({"e1": 0.6, "e2": 0.1, "e3": 0.8})
 

@@ -86,9 +86,10 @@ PROBLEM = ArithmeticProblem.from_ops(7, [("+", 5), ("*", 3), ("-", 4)])
 EXAMPLE = Example("arith-x", PROBLEM.question(), "32", rationale=PROBLEM.rationale(), meta=PROBLEM.meta())
 
 
-def ask(registry, purpose="rationale", student=None, example=EXAMPLE, **options):
+def ask(registry, student=None, example=EXAMPLE, purpose="rationale", **options):
     teacher = registry.create("teacher", "synthetic_solver", **options)
-    return teacher.generate_request(TeacherRequest("prompt", example, purpose, student))
+    context = {} if student is None else {"student_explanation": student}
+    return teacher.generate_request(TeacherRequest("prompt", example, purpose, context))
 
 
 def test_solver_rationale_exact(registry):
@@ -139,9 +140,11 @@ def test_noisy_solver_is_seeded_and_continues_from_wrong_values(registry, ):
     ],
 )
 def test_solver_revision(registry, student, expected):
-    assert ask(registry, "revision", student) == expected
+    assert ask(registry, student) == expected
 
 
-def test_unknown_purpose_is_an_error(registry):
-    with pytest.raises(TeacherError, match="valid: rationale, revision"):
-        ask(registry, "grading")
+def test_the_context_decides_what_the_solver_writes_not_the_purpose_label(registry):
+    rationale = ask(registry, error_rate=0.5, seed=3)
+    assert ask(registry, purpose="demonstration", error_rate=0.5, seed=3) == rationale
+    assert ask(registry, purpose="revision", error_rate=0.5, seed=3) == rationale
+    assert ask(registry, "", error_rate=0.5, seed=3).endswith("Verdict: no steps found")

@@ -26,6 +26,7 @@ from typing_extensions import Self
 from distillkit.errors import DataError
 
 SCHEMA_VERSION = 1
+CACHE_FILE = "teacher_cache.sqlite"
 BUSY_TIMEOUT_MS = 30_000  # another process may hold the write lock for a moment
 _LOOKUP_CHUNK = 500  # stay far below SQLite's bound-parameter limit
 
@@ -104,6 +105,14 @@ def cache_key(teacher_identity: dict[str, Any], prompt: str, *, schema: dict[str
         parts["example_id"] = example_id
     payload = canonical_json(parts)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def cache_path(configured: str | None, output_dir: str | Path) -> Path:
+    """A pipeline's teacher cache: its ``cache.path`` when set, else ``<output_dir>/teacher_cache.sqlite``.
+
+    The one place the default is decided (the runner, ``distillkit cache`` and reports use it).
+    """
+    return Path(configured) if configured else Path(output_dir) / CACHE_FILE
 
 
 def _is_lock_error(exc: sqlite3.OperationalError) -> bool:

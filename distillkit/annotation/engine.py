@@ -51,14 +51,15 @@ class AnnotationEngine:
         self.emit = emit or (lambda event, data: None)
 
     def annotate(self, *, teacher_id: str, teacher: Teacher, strategy: RationaleStrategy, examples: list[Example],
-                 task: Task, filters: list[RationaleFilter], purpose: str = "rationale",
+                 task: Task, filters: list[RationaleFilter], purpose: str | None = None,
                  max_calls: int | None = None) -> AnnotationResult:
         """One annotation per example, in order. ``max_calls`` caps uncached teacher requests;
-        the items beyond it end as failed with reason "budget exhausted"."""
+        the items beyond it end as failed with reason "budget exhausted". ``purpose`` labels the
+        answers in the cache (default: the strategy's declared ``purpose``)."""
         start = time.perf_counter()
         cache = self.cache if teacher.cache_answers else None
         identity = teacher.identity()
-        items = self._work_items(identity, teacher, strategy, examples, purpose)
+        items = self._work_items(identity, teacher, strategy, examples, purpose or strategy.purpose)
         hits = cache.get_many(items) if cache is not None and self.use_cache else {}
         progress = Progress(len(examples), teacher_id, self.progress)
         recorder = Recorder(teacher_id=teacher_id, identity=identity, examples=examples, strategy=strategy,
@@ -86,7 +87,6 @@ class AnnotationEngine:
     @staticmethod
     def _work_items(identity: dict[str, Any], teacher: Teacher, strategy: RationaleStrategy,
                     examples: list[Example], purpose: str) -> dict[str, WorkItem]:
-        explanations = strategy.ctx.student_explanations if strategy.ctx is not None else {}
         per_example = teacher.answers_from == "example"
         items: dict[str, WorkItem] = {}
         for pos, example in enumerate(examples):
@@ -96,7 +96,7 @@ class AnnotationEngine:
             item = items.get(key)
             if item is None:  # identical requests are asked once and shared
                 request = TeacherRequest(prompt=prompt, example=example, purpose=purpose,
-                                         student_explanation=explanations.get(example.id), response_schema=schema)
+                                         context=strategy.request_context(example), response_schema=schema)
                 item = items[key] = WorkItem(key, request)
             item.positions.append(pos)
         return items

@@ -10,7 +10,6 @@ import click
 from distillkit.cli.errors import handle_errors
 from distillkit.errors import DataError
 
-CACHE_FILE = "teacher_cache.sqlite"
 _where = click.argument("where", type=click.Path(dir_okay=False))
 
 
@@ -18,15 +17,13 @@ def resolve_cache_path(where: str) -> Path:
     """WHERE is the cache file itself, or a pipeline YAML (its cache.path, else <output_dir>/teacher_cache.sqlite)."""
     path = Path(where)
     if path.suffix.lower() in (".yaml", ".yml"):
+        from distillkit.annotation.cache import cache_path
         from distillkit.config.yaml_source import read_yaml
 
         data, _ = read_yaml(path)
         data = data if isinstance(data, dict) else {}
-        configured = (data.get("cache") or {}).get("path")
-        if configured:
-            path = Path(configured)
-        else:
-            path = Path(data.get("output_dir") or f"runs/{data.get('name', '')}") / CACHE_FILE
+        run_dir = data.get("output_dir") or f"runs/{data.get('name', '')}"
+        path = cache_path((data.get("cache") or {}).get("path"), run_dir)
     if not path.is_file():
         raise DataError(f"no teacher cache at {path} (nothing annotated yet?); pass the .sqlite file or the pipeline YAML")
     return path

@@ -9,8 +9,14 @@ from distillkit.components.base import Component
 
 
 class Callback(Component):
-    """Receives every run event: ``run_start``, ``round_start``, ``annotated``, ``train_log``,
-    ``evaluated``, ``round_end``, ``run_end``, each with a JSON-able payload. Must not mutate it."""
+    """Receives every run event, each with a JSON-able payload it must not mutate.
+
+    The events, in a round's order: ``run_start``, then per round ``round_start``, ``selected``,
+    ``annotation_start``/``annotation_end`` (per teacher), ``annotated``, ``train_log`` (per
+    logged step), ``trained``, ``evaluated``, ``round_end``; ``nothing_to_train`` and
+    ``budget_spent`` when they apply; ``run_end``. docs/plugins.md ("Run events") lists each
+    payload.
+    """
 
     kind = "callback"
     hook = "register_callbacks"

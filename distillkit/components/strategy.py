@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from distillkit.components.base import Component
@@ -13,18 +13,24 @@ if TYPE_CHECKING:
     from distillkit.components.task import Task
 
 
+STUDENT_OUTPUT = "student_output"  # a strategy's ``needs``: the student's own output per selected example
+
+
 @dataclass
 class StrategyContext:
     """What a strategy may draw on when building prompts.
 
-    ``train`` is the pool in-context examples come from (never validation or test items);
-    ``student_explanations`` maps example id -> the student's own explanation (revision strategies).
+    ``train`` is the pool in-context examples come from (never validation or test items).
+    ``student_outputs`` maps example id -> the current student's greedy output for that
+    example's inference prompt; the runner fills it for this round's selected examples only
+    when the strategy declares ``STUDENT_OUTPUT`` in ``needs`` (empty otherwise). The text is
+    saved with the round, so a resumed round gets exactly the same text.
     """
 
     task: Task
     train: list[Example]
     seed: int = 0
-    student_explanations: dict[str, str] = field(default_factory=dict)
+    student_outputs: Mapping[str, str] = field(default_factory=dict)
 
 
 class RationaleStrategy(Component):
@@ -35,12 +41,18 @@ class RationaleStrategy(Component):
     teacher cache key, so a template change misses the cache and a rerun hits it.
     ``parse`` must never turn a failure into an empty rationale: return
     ``ParsedRationale(None, None, error="why")`` and the engine counts and reports it.
+
+    Declarations the core reads: ``needs`` (the signals the runner must provide in the
+    context: ``STUDENT_OUTPUT``), ``uses_gold_answer`` (the prompt shows the gold answer) and
+    ``purpose`` (the label stored with each answer in the cache). A strategy that needs
+    anything, or shows the gold answer, is never used to score a teacher's own answers.
     """
 
     kind = "strategy"
     hook = "register_rationale_strategies"
     uses_gold_answer: ClassVar[bool] = False  # the prompt contains the gold answer (teacher forcing)
-    needs_student_explanations: ClassVar[bool] = False  # e.g. ELAD's teacher revision
+    needs: ClassVar[frozenset[str]] = frozenset()
+    purpose: ClassVar[str] = "rationale"
     must_override = (("build_prompt",), ("parse",))
     #: The context of the current round, set by ``prepare`` (None before the first round).
     ctx: StrategyContext | None = None
@@ -64,6 +76,16 @@ class RationaleStrategy(Component):
 
     def parse(self, raw: str, example: Example) -> ParsedRationale:
         raise NotImplementedError
+
+    def request_context(self, example: Example) -> Mapping[str, str]:
+        """What a programmatic teacher gets besides the prompt: ``TeacherRequest.context``.
+
+        Default: nothing. A strategy that shows the teacher something a programmatic teacher
+        must read as data (the student's output it is asked to check) returns it here, under
+        keys the teachers it works with document. Not part of the cache key: render into the
+        prompt whatever here can change the answer.
+        """
+        return {}
 
     def response_schema(self, example: Example) -> dict[str, Any] | None:
         """A JSON schema for the teacher's reply, or None (the default: free text).

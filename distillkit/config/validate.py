@@ -168,10 +168,6 @@ def _capability_hint(registry: Registry, missing: set[str]) -> str:
     return f"use a teacher type that has it ({able}) or a loss that needs no teacher capability ({plain})"
 
 
-def _writes_rationales(cls: type) -> bool:
-    return not cls.needs_student_explanations
-
-
 def _cross_checks(p: ResolvedPipeline, out: _Collector, registry: Registry) -> None:
     spec = p.spec
     ids = [t.id for t in spec.teachers]
@@ -195,15 +191,6 @@ def _cross_checks(p: ResolvedPipeline, out: _Collector, registry: Registry) -> N
                         f"loss {p.loss.name!r} needs teacher capability {', '.join(sorted(missing))}, "
                         f"which teacher type {slot.teacher.name!r} does not have",
                         _capability_hint(registry, missing))
-        if not p.loss.student_reasons:
-            for i, slot in enumerate(p.teachers):
-                if slot.strategy.needs_student_explanations:
-                    out.add(("teachers", i, "strategy", "type"),
-                            f"strategy {slot.strategy.name!r} revises the student's own reasoning, but loss "
-                            f"{p.loss.name!r} trains a student that answers without reasoning",
-                            "use a loss whose student reasons before answering "
-                            f"({_names_where(registry, 'loss', lambda c: c.student_reasons)}), or a strategy that "
-                            f"writes whole rationales ({_names_where(registry, 'strategy', _writes_rationales)})")
     rounds = spec.rounds
     if rounds.count > 1 and rounds.budget_per_round is None:
         out.add(("rounds", "budget_per_round"), "required when rounds.count > 1",

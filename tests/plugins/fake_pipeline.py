@@ -17,16 +17,19 @@ from distillkit import hookimpl
 from distillkit.components import (
     ComponentOptions,
     RationaleStrategy,
+    SampleSelector,
     StudentLoss,
     StudentModel,
     Teacher,
     Trainer,
     TrainResult,
 )
+from distillkit.components.strategy import STUDENT_OUTPUT
 from distillkit.errors import TransientTeacherError
-from distillkit.types import ParsedRationale, View
+from distillkit.types import ParsedRationale, Selection, View
 
 CALLS: list[str] = []  # prompts the oracle actually answered (not cached), across a test
+CONTEXTS: list[dict] = []  # the request context of each of those calls
 CRASH_IN_ROUND: dict[str, int | None] = {"round": None}  # set by a test to simulate a crash mid-run
 
 
@@ -43,6 +46,7 @@ class OracleTeacher(Teacher):
             self._failed = getattr(self, "_failed", 0) + 1
             raise TransientTeacherError("simulated 503", retry_after=0)
         CALLS.append(request.prompt)
+        CONTEXTS.append(dict(request.context))
         return f"Count up. So the answer is {request.example.answer}."
 
 
@@ -59,6 +63,29 @@ class LastWordStrategy(RationaleStrategy):
         if not words:
             return ParsedRationale(None, None, error="empty output")
         return ParsedRationale(raw, words[-1].strip("."))
+
+
+class GradeStudentStrategy(LastWordStrategy):
+    """Shows the teacher the student's own output (a method that is not ELAD, on the same channel)."""
+
+    name = "fake_grade_student"
+    needs = frozenset({STUDENT_OUTPUT})
+    purpose = "grading"
+
+    def build_prompt(self, example):
+        return f"Q: {example.question} Student said: {self.ctx.student_outputs[example.id]}"
+
+    def request_context(self, example):
+        return {"said": self.ctx.student_outputs[example.id]}
+
+
+class KeptOutputSelector(SampleSelector):
+    """Selects the first k items and keeps an output for every other one (as a probing selector would)."""
+
+    name = "fake_kept_output"
+
+    def select(self, pool, k, ctx):
+        return [Selection(e, 0.0, {}, f"kept {e.id}" if i % 2 == 0 else None) for i, e in enumerate(pool[:k])]
 
 
 class MemoStudent(StudentModel):
@@ -127,6 +154,12 @@ def register_teacher_backends(register):
 @hookimpl
 def register_rationale_strategies(register):
     register(LastWordStrategy)
+    register(GradeStudentStrategy)
+
+
+@hookimpl
+def register_sample_selectors(register):
+    register(KeptOutputSelector)
 
 
 @hookimpl

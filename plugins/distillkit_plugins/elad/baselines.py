@@ -76,7 +76,7 @@ class LeastConfidenceSelector(StudentSelector):
 
     def score(self, items: list[Example], probe: StudentProbe) -> tuple[list[float], list[dict[str, Any]]]:
         explanations = probe.explanations(items)
-        details: list[dict[str, Any]] = [{"student_explanation": t} for t in explanations]
+        details: list[dict[str, Any]] = [{} for _ in explanations]
         if self.options.confidence_of == "answer":
             finals = probe.final_answers(items, explanations)
             conf = probe.answer_confidences(items, explanations, finals)

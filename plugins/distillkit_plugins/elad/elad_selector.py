@@ -7,8 +7,8 @@ For every candidate the student writes its greedy explanation E = (s_1..s_K).
 - inter-explanation uncertainty: N explanations sampled at temperature tau; u_inter is the
   normalised entropy of their final answers.
 - score = lambda * u_intra + (1 - lambda) * u_inter; the top k are selected.
-Only the signals with non-zero weight are computed. The greedy explanation is kept in the
-selection details, so the teacher revises exactly what was scored.
+Only the signals with non-zero weight are computed. The greedy explanation is kept as the
+selection's ``student_output``, so the teacher revises exactly what was scored.
 """
 
 from __future__ import annotations
@@ -60,8 +60,7 @@ class ELADSelector(StudentSelector):
             measure = normalized_entropy if o.intra == "entropy" else flip_rate
             for i, answers in enumerate(early):
                 intra[i] = measure(answers)
-                details[i].update(student_explanation=explanations[i], early_answers=answers,
-                                  final_answer=finals[i], u_intra=intra[i])
+                details[i].update(early_answers=answers, final_answer=finals[i], u_intra=intra[i])
         if o.lam < 1:
             for i, answers in enumerate(probe.sampled_answers(items, o.num_samples, o.temperature)):
                 inter[i] = normalized_entropy(answers)

@@ -28,7 +28,12 @@ class ProbeSettings:
 
 
 class StudentProbe:
-    """Queries one student about pool items; ``prompt`` is the student's inference prompt."""
+    """Queries one student about pool items; ``prompt`` is the student's inference prompt.
+
+    ``greedy`` maps example id -> every greedy explanation ``explanations`` generated, so the
+    selector can hand the scored text on (``Selection.student_output``) instead of the runner
+    generating it again.
+    """
 
     def __init__(self, student: StudentModel, task: Task, prompt: Callable[[Example], str],
                  settings: ProbeSettings, seed: int = 0):
@@ -37,6 +42,7 @@ class StudentProbe:
         self.prompt = prompt
         self.settings = settings
         self.seed = seed
+        self.greedy: dict[str, str] = {}
 
     def read(self, text: str | None, example: Example) -> str | None:
         """The answer ``text`` states ("the answer is ..."), canonical, or None.
@@ -52,7 +58,9 @@ class StudentProbe:
         """The student's greedy explanation for each example (what it would write at inference)."""
         outs = self.student.generate([self.prompt(e) for e in examples],
                                      max_new_tokens=self.settings.max_new_tokens)
-        return [samples[0] for samples in outs]
+        texts = [samples[0] for samples in outs]
+        self.greedy.update((e.id, t) for e, t in zip(examples, texts))
+        return texts
 
     def sampled_answers(self, examples: Sequence[Example], n: int, temperature: float) -> list[list[str | None]]:
         """The answers of ``n`` explanations sampled at ``temperature`` per example."""

@@ -68,13 +68,13 @@ def _outcome(raw: str | None, parsed_ok: bool, keep_correct: bool, prompt: str |
 
 def _annotation_entries(run_dir: Path, config: dict[str, Any]) -> dict[tuple[str, str], Any]:
     """(teacher id, example id) -> the newest cached answer of that teacher about that example."""
-    cache_path = Path((config.get("cache") or {}).get("path") or run_dir / "teacher_cache.sqlite")
-    if not cache_path.is_file():
-        return {}
-    from distillkit.annotation.cache import TeacherCache
+    from distillkit.annotation.cache import TeacherCache, cache_path
 
+    path = cache_path((config.get("cache") or {}).get("path"), run_dir)
+    if not path.is_file():
+        return {}
     out: dict[tuple[str, str], Any] = {}
-    with TeacherCache(cache_path) as cache:
+    with TeacherCache(path) as cache:
         for t in config.get("teachers", []):
             for entry in cache.iter_entries(t["id"]):  # oldest first: the newest answer wins
                 out[(t["id"], entry.example_id)] = entry

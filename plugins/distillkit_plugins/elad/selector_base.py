@@ -7,7 +7,7 @@ bias towards the start of the dataset), so a rerun of the same round selects the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import Field
@@ -47,8 +47,9 @@ class StudentSelector(SampleSelector):
         items = candidates(pool, self.options.max_pool, ctx)
         if not items:
             return []
-        scores, details = self.score(items, self.probe(ctx))
-        return top_k(items, scores, details, k, ctx)
+        probe = self.probe(ctx)
+        scores, details = self.score(items, probe)
+        return top_k(items, scores, details, k, ctx, outputs=probe.greedy)
 
     def probe(self, ctx: SelectionContext) -> StudentProbe:
         o = self.options
@@ -70,12 +71,17 @@ def candidates(pool: list[Example], max_pool: int | None, ctx: SelectionContext)
 
 
 def top_k(items: Sequence[Example], scores: Sequence[float], details: Sequence[dict[str, Any]],
-          k: int | None, ctx: SelectionContext) -> list[Selection]:
-    """Items by descending score, ties in a seeded random order; the first ``k`` (all when None)."""
+          k: int | None, ctx: SelectionContext, *, outputs: Mapping[str, str] | None = None) -> list[Selection]:
+    """Items by descending score, ties in a seeded random order; the first ``k`` (all when None).
+
+    ``outputs``: the student's greedy output per example id where the selector generated one;
+    kept as each selection's ``student_output``, so a revising teacher sees the text that was scored.
+    """
     tiebreak = [ctx.rng.random() for _ in items]
     order = sorted(range(len(items)), key=lambda i: (-scores[i], tiebreak[i]))
     chosen = order if k is None else order[:k]
-    return [Selection(items[i], float(scores[i]), dict(details[i])) for i in chosen]
+    outputs = outputs or {}
+    return [Selection(items[i], float(scores[i]), dict(details[i]), outputs.get(items[i].id)) for i in chosen]
 
 
 def cue_cross_check(pipeline: Any) -> list[CrossCheck]:

@@ -13,17 +13,21 @@ from distillkit.types import Example, TeacherRequest
 from distillkit_plugins.tasks.synthetic.problems import ArithmeticProblem
 from distillkit_plugins.tasks.synthetic.steps import Step, WrittenStep, apply, parse_steps
 
+# The ``TeacherRequest.context`` key of a student explanation to revise (what ELAD's
+# ``teacher_revision`` strategy puts there); without it the solver writes a rationale.
+STUDENT_EXPLANATION = "student_explanation"
+
 
 class SyntheticSolver(Teacher):
     """Solves synthetic_arithmetic problems step by step (rationales and ELAD revisions), with seeded errors.
 
-    Output for ``purpose="rationale"``: one step per line ("7 + 5 = 12", or in the words style
+    Output for a request without a student explanation: one step per line ("7 + 5 = 12", or in the words style
     "Add 5 to 7 to get 12."), then ``"<answer_phrase> N."``. With ``error_rate`` > 0 each step
     is miscomputed (off by 1-3) with that probability, decided by a generator seeded from
-    (seed, example id, purpose), so reruns are identical; later steps continue from the wrong
+    (seed, example id, and whether it revises), so reruns are identical; later steps continue from the wrong
     value, like a real noisy teacher.
 
-    Output for ``purpose="revision"`` (``request.student_explanation`` is the student's text):
+    Output for a revision (``request.context["student_explanation"]`` is the student's text):
     the student's steps are read in order (either style, one per line) and recomputed against
     the problem. The lines of the correct prefix are kept verbatim, the solution is rewritten
     from the first wrong step (errors from ``error_rate`` apply to rewritten steps only), then
@@ -53,13 +57,13 @@ class SyntheticSolver(Teacher):
 
     def generate_request(self, request: TeacherRequest) -> str:
         problem = _problem_of(request.example)
-        rng = random.Random(f"{self.options.seed}:{request.example.id}:{request.purpose}")
-        if request.purpose == "rationale":
+        explanation = request.context.get(STUDENT_EXPLANATION)
+        task = "rationale" if explanation is None else "revision"  # seeds as before the context existed
+        rng = random.Random(f"{self.options.seed}:{request.example.id}:{task}")
+        if explanation is None:
             lines, answer = self._solve(problem.start, problem.steps, rng)
             return "\n".join([*lines, self._answer_line(answer)])
-        if request.purpose == "revision":
-            return self._revise(problem, request.student_explanation or "", rng)
-        raise TeacherError(f"synthetic_solver: unknown request purpose {request.purpose!r}; valid: rationale, revision")
+        return self._revise(problem, explanation, rng)
 
     def _answer_line(self, answer: int) -> str:
         return f"{self.options.answer_phrase} {answer}."
