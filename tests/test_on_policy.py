@@ -27,8 +27,9 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 def _naive(logits, tokens, sample, teacher_lp, mask, weights, estimator):
     """The loss written out token by token, teacher by teacher, in floats."""
     per_sample: dict[int, list[float]] = {}
-    for row, tok, s, tlps, ms in zip(logits.tolist(), tokens.tolist(), sample.tolist(), teacher_lp.tolist(),
-                                     mask.tolist()):
+    for row, tok, s, tlps, ms in zip(
+        logits.tolist(), tokens.tolist(), sample.tolist(), teacher_lp.tolist(), mask.tolist()
+    ):
         z = max(row)
         ls = row[tok] - (z + math.log(sum(math.exp(x - z) for x in row)))
         num = den = 0.0
@@ -50,20 +51,38 @@ def test_loss_matches_the_naive_reference_with_masks_and_teacher_weights(estimat
     tokens = torch.randint(0, 11, (7,), generator=gen)
     sample = torch.tensor([0, 0, 0, 1, 1, 2, 2])
     teacher_lp = -torch.rand(7, 2, generator=gen) * 4
-    mask = torch.tensor([[1, 1], [1, 0], [0, 1], [1, 1], [0, 0], [0, 0], [0, 0]], dtype=torch.bool)  # sample 2: none
+    mask = torch.tensor(
+        [[1, 1], [1, 0], [0, 1], [1, 1], [0, 0], [0, 0], [0, 0]], dtype=torch.bool
+    )  # sample 2: none
     weights = [3.0, 1.0]
     got = OnPolicyKL(weights, estimator=estimator)(logits, tokens, sample, teacher_lp, mask)
-    assert float(got) == pytest.approx(_naive(logits, tokens, sample, teacher_lp, mask, weights, estimator), abs=1e-5)
+    assert float(got) == pytest.approx(
+        _naive(logits, tokens, sample, teacher_lp, mask, weights, estimator), abs=1e-5
+    )
 
 
 def test_all_masked_is_zero_not_nan_and_keeps_a_finite_gradient():
     logits = torch.randn(4, 9, requires_grad=True)
-    loss = OnPolicyKL([1.0])(logits, torch.tensor([1, 2, 3, 4]), torch.tensor([0, 0, 1, 1]),
-                             torch.full((4, 1), float("-inf")), torch.zeros(4, 1, dtype=torch.bool))
+    loss = OnPolicyKL([1.0])(
+        logits,
+        torch.tensor([1, 2, 3, 4]),
+        torch.tensor([0, 0, 1, 1]),
+        torch.full((4, 1), float("-inf")),
+        torch.zeros(4, 1, dtype=torch.bool),
+    )
     loss.backward()
-    assert float(loss.detach()) == 0.0 and torch.isfinite(logits.grad).all() and float(logits.grad.abs().sum()) == 0.0
-    empty = OnPolicyKL([1.0])(torch.zeros(0, 9), torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long),
-                              torch.zeros(0, 1), torch.zeros(0, 1, dtype=torch.bool))
+    assert (
+        float(loss.detach()) == 0.0
+        and torch.isfinite(logits.grad).all()
+        and float(logits.grad.abs().sum()) == 0.0
+    )
+    empty = OnPolicyKL([1.0])(
+        torch.zeros(0, 9),
+        torch.zeros(0, dtype=torch.long),
+        torch.zeros(0, dtype=torch.long),
+        torch.zeros(0, 1),
+        torch.zeros(0, 1, dtype=torch.bool),
+    )
     assert float(empty) == 0.0
 
 
@@ -86,8 +105,17 @@ def test_k1_expected_gradient_is_the_reverse_kl_gradient():
     teacher = torch.log_softmax(torch.randn(v, generator=gen) * 2, -1)
     kl = OnPolicyKL([1.0], estimator="k1")
     p_s = torch.softmax(logits.detach(), -1)[0]
-    expected = sum(p_s[x] * kl(logits, torch.tensor([x]), torch.tensor([0]), teacher[x].view(1, 1),
-                               torch.ones(1, 1, dtype=torch.bool)) for x in range(v))
+    expected = sum(
+        p_s[x]
+        * kl(
+            logits,
+            torch.tensor([x]),
+            torch.tensor([0]),
+            teacher[x].view(1, 1),
+            torch.ones(1, 1, dtype=torch.bool),
+        )
+        for x in range(v)
+    )
     (g_surrogate,) = torch.autograd.grad(expected, logits)
     log_q = torch.log_softmax(logits, -1)[0]
     exact = (log_q.exp() * (log_q - teacher)).sum()
@@ -105,7 +133,9 @@ def test_topk_term_is_gkd_jsd_with_trl_endpoints():
     tokens, sample = ids[:, 0], torch.tensor([0, 1, 2, 3])
     lp, mask = top_lp[:, :1], torch.ones(4, 1, dtype=torch.bool)
     for beta, kind in [(0.0, "forward_kl"), (1.0, "reverse_kl"), (0.4, "jsd")]:
-        got = OnPolicyKL([1.0], topk_weight=1.0, beta=beta)(logits, tokens, sample, lp, mask, ids[:, None], top_lp[:, None])
+        got = OnPolicyKL([1.0], topk_weight=1.0, beta=beta)(
+            logits, tokens, sample, lp, mask, ids[:, None], top_lp[:, None]
+        )
         want = divergence(logits, ids, top_lp, kind=kind, beta=0.4).mean()
         assert float(got) == pytest.approx(float(want), abs=1e-5), beta
 
@@ -153,7 +183,9 @@ def test_hf_score_without_top_k_and_of_an_empty_completion(tmp_path):
     cont = tok(" world", add_special_tokens=False)["input_ids"]
     with torch.no_grad():
         logp = torch.log_softmax(model(torch.tensor([ids + cont])).logits[0], -1)
-    assert a.logprobs == pytest.approx([float(logp[len(ids) - 1 + j, t]) for j, t in enumerate(cont)], abs=1e-5)
+    assert a.logprobs == pytest.approx(
+        [float(logp[len(ids) - 1 + j, t]) for j, t in enumerate(cont)], abs=1e-5
+    )
     assert a.top_ids is None and len(b) == 0 and len(c) == 2 and a.tokens is not None
 
 
@@ -178,12 +210,22 @@ def test_validation_locates_a_tokenizer_mismatch_and_a_teacher_that_cannot_score
     assert "loss.teachers[0].id" in text or "loss.teachers.0.id" in text, text
     assert "built-in byte tokenizer" in text and "text-span" in text
     with pytest.raises(ConfigError) as err:
-        load_pipeline(None, registry, text=(PIPELINE % ("synthetic_solver", "", "{type: hf, model: some/teacher}"))
-                      .replace("type: synthetic_solver, model: some/teacher}", "type: synthetic_solver}"))
+        load_pipeline(
+            None,
+            registry,
+            text=(PIPELINE % ("synthetic_solver", "", "{type: hf, model: some/teacher}")).replace(
+                "type: synthetic_solver, model: some/teacher}", "type: synthetic_solver}"
+            ),
+        )
     assert "cannot score tokens" in err.value.render()
     with pytest.raises(ConfigError) as err:
-        load_pipeline(None, registry, text=(PIPELINE % ("hf", "", "{type: hf, model: some/teacher}")).replace(
-            "teachers: [{id: big}]}", "teachers: [{id: big}], topk_weight: 0.5}"))
+        load_pipeline(
+            None,
+            registry,
+            text=(PIPELINE % ("hf", "", "{type: hf, model: some/teacher}")).replace(
+                "teachers: [{id: big}]}", "teachers: [{id: big}], topk_weight: 0.5}"
+            ),
+        )
     assert "top_k > 0" in err.value.render()
     ok = load_pipeline(None, registry, text=PIPELINE % ("hf", "", "{type: hf, model: some/teacher}"))
     assert ok.loss.score_only_teachers() == ["big"]
@@ -204,10 +246,18 @@ def test_end_to_end_on_policy_training_moves_the_student_towards_its_teacher(tmp
     loss = OnPolicy(teachers=[{"id": "t"}], max_new_tokens=16, estimator="k1", seed=0)
     views = [v for e in task.load().train for v in loss.views(e, {}, task)]
     loss.bind_teachers({"t": teacher}, cache_path=tmp_path / "cache.sqlite")
-    trainer = AccelerateTrainer(max_steps=30, batch_size=4, learning_rate=1e-2, log_every=1, save_every=None,
-                                progress=False)
-    result = trainer.train(TrainJob(student=tiny_student(), loss=loss, views=views, evaluate=lambda: {"a": 0.0},
-                                    out_dir=tmp_path / "train"))
+    trainer = AccelerateTrainer(
+        max_steps=30, batch_size=4, learning_rate=1e-2, log_every=1, save_every=None, progress=False
+    )
+    result = trainer.train(
+        TrainJob(
+            student=tiny_student(),
+            loss=loss,
+            views=views,
+            evaluate=lambda: {"a": 0.0},
+            out_dir=tmp_path / "train",
+        )
+    )
     kl = [r["loss/on_policy"] for r in result.history if "loss/on_policy" in r]
     assert len(kl) == 30 and all(math.isfinite(x) for x in kl)
     assert sum(kl[-5:]) / 5 < 0.5 * sum(kl[:5]) / 5, kl
@@ -215,6 +265,7 @@ def test_end_to_end_on_policy_training_moves_the_student_towards_its_teacher(tmp
     assert spend["samples"] == 30 * 4 and 0 < spend["calls"] <= 30 * 4 and spend["mismatched:t"] == 0
     assert spend["tokens"] <= spend["tokens_trained"]  # identical samples are scored (and paid) once
     assert loss._step == 30  # optimizer steps counted (sampling seeds and schedules follow them)
+    teacher.close()
 
 
 def test_rationale_steps_first_then_on_policy(tmp_path):
@@ -222,14 +273,21 @@ def test_rationale_steps_first_then_on_policy(tmp_path):
 
     teacher = HFTeacher(model=_sharp_teacher(tmp_path / "teacher"), batch_size=8)
     task = toy_task(8)
-    loss = OnPolicy(teachers=[{"id": "t"}], max_new_tokens=8, rationale_loss={"type": "cot_sft", "teacher": "steps"},
-                    rationale_only_steps=3, rationale_weight=0.5)
+    loss = OnPolicy(
+        teachers=[{"id": "t"}],
+        max_new_tokens=8,
+        rationale_loss={"type": "cot_sft", "teacher": "steps"},
+        rationale_only_steps=3,
+        rationale_weight=0.5,
+    )
     assert loss.score_only_teachers() == ["t"] and loss.teacher_ids() == ["t", "steps"]
     views = [v for e in task.load().train for v in loss.views(e, annotations(e), task)]
     loss.bind_teachers({"t": teacher})
-    result = AccelerateTrainer(max_steps=6, batch_size=4, learning_rate=1e-3, log_every=1, save_every=None,
-                               progress=False).train(TrainJob(student=tiny_student(), loss=loss, views=views,
-                                                              evaluate=lambda: {}, out_dir=tmp_path / "train"))
+    result = AccelerateTrainer(
+        max_steps=6, batch_size=4, learning_rate=1e-3, log_every=1, save_every=None, progress=False
+    ).train(
+        TrainJob(student=tiny_student(), loss=loss, views=views, evaluate=dict, out_dir=tmp_path / "train")
+    )
     rows = [r for r in result.history if "loss" in r]
     assert ["loss/on_policy" in r for r in rows] == [False] * 3 + [True] * 3
     for r in rows[:3]:
@@ -237,3 +295,4 @@ def test_rationale_steps_first_then_on_policy(tmp_path):
     for r in rows[3:]:
         assert r["loss"] == pytest.approx(r["loss/on_policy"] + 0.5 * r["loss/cot:steps"], rel=1e-4, abs=1e-6)
     assert loss.teacher_spend()["samples"] == 3 * 4
+    teacher.close()

@@ -39,8 +39,9 @@ import torch.nn.functional as F
 Estimator = Literal["k1", "k3"]
 
 
-def topk_divergence(student_logits: torch.Tensor, top_ids: torch.Tensor, top_logprobs: torch.Tensor,
-                    beta: float) -> torch.Tensor:
+def topk_divergence(
+    student_logits: torch.Tensor, top_ids: torch.Tensor, top_logprobs: torch.Tensor, beta: float
+) -> torch.Tensor:
     """GKD's generalized JSD(beta), TRL convention, on the teacher's top-k + rest bins: ``[N]``."""
     from distillkit_plugins.training.divergences import divergence
 
@@ -52,29 +53,46 @@ def topk_divergence(student_logits: torch.Tensor, top_ids: torch.Tensor, top_log
 
 
 class OnPolicyKL:
-    """Per-token divergence of student samples from weighted teachers (module docstring); ``__call__`` -> scalar."""
+    """Per-token divergence of student samples from weighted teachers; ``__call__`` -> scalar."""
 
-    def __init__(self, weights: list[float], *, estimator: Estimator = "k1", topk_weight: float = 0.0,
-                 beta: float = 1.0):
+    def __init__(
+        self,
+        weights: list[float],
+        *,
+        estimator: Estimator = "k1",
+        topk_weight: float = 0.0,
+        beta: float = 1.0,
+    ):
         if not weights or any(w < 0 for w in weights) or sum(weights) <= 0:
             raise ValueError(f"teacher weights must be >= 0 with a positive sum, got {weights}")
         if estimator not in ("k1", "k3"):
             raise ValueError(f"estimator must be k1 or k3, got {estimator!r}")
         if not 0.0 <= topk_weight <= 1.0 or not 0.0 <= beta <= 1.0:
             raise ValueError("topk_weight and beta must lie in [0, 1]")
-        self.weights, self.estimator, self.topk_weight, self.beta = list(weights), estimator, topk_weight, beta
+        self.weights, self.estimator, self.topk_weight, self.beta = (
+            list(weights),
+            estimator,
+            topk_weight,
+            beta,
+        )
 
     def sampled(self, student_lp: torch.Tensor, teacher_lp: torch.Tensor) -> torch.Tensor:
-        """Per-token sampled term ``[N, M]`` from the student's ``[N, 1]`` and teachers' ``[N, M]`` log-probs."""
+        """Per-token sampled term ``[N, M]`` from student ``[N, 1]`` and teacher ``[N, M]`` log-probs."""
         diff = student_lp - teacher_lp  # log p_s - log p_t
         if self.estimator == "k3":
             return torch.expm1(-diff) + diff  # r - 1 - log r, r = p_t / p_s
         surrogate = diff.detach() * student_lp
         return diff.detach() + (surrogate - surrogate.detach())  # value: k1; gradient: score function
 
-    def per_token(self, student_logits: torch.Tensor, tokens: torch.Tensor, teacher_logprobs: torch.Tensor,
-                  mask: torch.Tensor, top_ids: torch.Tensor | None = None,
-                  top_logprobs: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def per_token(
+        self,
+        student_logits: torch.Tensor,
+        tokens: torch.Tensor,
+        teacher_logprobs: torch.Tensor,
+        mask: torch.Tensor,
+        top_ids: torch.Tensor | None = None,
+        top_logprobs: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """(teacher-weighted divergence per token ``[N]``, whether any teacher scored it ``[N]``)."""
         student_lp = F.log_softmax(student_logits.float(), dim=-1).gather(-1, tokens.long().unsqueeze(-1))
         teacher_lp = torch.where(mask, teacher_logprobs.float(), student_lp.detach())  # masked: finite filler
@@ -82,17 +100,29 @@ class OnPolicyKL:
         if self.topk_weight > 0:
             if top_ids is None or top_logprobs is None:
                 raise ValueError("topk_weight > 0 needs the teachers' top-k log-probs")
-            top = torch.stack([topk_divergence(student_logits, top_ids[:, m], top_logprobs[:, m], self.beta)
-                               for m in range(teacher_logprobs.shape[1])], dim=1)
+            top = torch.stack(
+                [
+                    topk_divergence(student_logits, top_ids[:, m], top_logprobs[:, m], self.beta)
+                    for m in range(teacher_logprobs.shape[1])
+                ],
+                dim=1,
+            )
             d = (1 - self.topk_weight) * d + self.topk_weight * top
         w = torch.tensor(self.weights, dtype=d.dtype, device=d.device) * mask.to(d.dtype)
         total = w.sum(-1)
         scored = total > 0
         return torch.where(mask, d, torch.zeros_like(d)).mul(w).sum(-1) / total.clamp(min=1e-12), scored
 
-    def __call__(self, student_logits: torch.Tensor, tokens: torch.Tensor, sample: torch.Tensor,
-                 teacher_logprobs: torch.Tensor, mask: torch.Tensor, top_ids: torch.Tensor | None = None,
-                 top_logprobs: torch.Tensor | None = None) -> torch.Tensor:
+    def __call__(
+        self,
+        student_logits: torch.Tensor,
+        tokens: torch.Tensor,
+        sample: torch.Tensor,
+        teacher_logprobs: torch.Tensor,
+        mask: torch.Tensor,
+        top_ids: torch.Tensor | None = None,
+        top_logprobs: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         if student_logits.shape[0] == 0:
             return student_logits.sum() * 0.0
         d, scored = self.per_token(student_logits, tokens, teacher_logprobs, mask, top_ids, top_logprobs)

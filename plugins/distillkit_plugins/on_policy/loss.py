@@ -13,9 +13,10 @@ from __future__ import annotations
 import importlib
 import json
 import random
+import weakref
 from collections import Counter
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -59,35 +60,77 @@ class OnPolicy(StudentLoss):
     student_reasons = True
 
     class Options(ComponentOptions):
-        teachers: list[ScoringTeacher] = Field(..., min_length=1, description="Scoring teachers: [{id, weight}].")
+        teachers: list[ScoringTeacher] = Field(
+            ..., min_length=1, description="Scoring teachers: [{id, weight}]."
+        )
         estimator: Literal["k1", "k3"] = Field(
-            "k1", description="k1: log p_s - log p_t with the score-function gradient of the reverse KL; "
-            "k3: r - 1 - log r (r = p_t/p_s), differentiated directly (see docs/on_policy.md).")
-        topk_weight: float = Field(0.0, ge=0, le=1, description="Share of GKD's top-k JSD(beta) in the per-token "
-                                   "loss (needs top_k > 0 and teachers that return top-k).")
-        beta: float = Field(1.0, ge=0, le=1, description="GKD/TRL beta of the top-k term: 0 forward KL, "
-                            "1 reverse KL, between: generalized JSD.")
-        top_k: int = Field(0, ge=0, le=100, description="Top-k log-probs asked of each teacher per token "
-                           "(0: only the sampled token's).")
+            "k1",
+            description="k1: log p_s - log p_t with the score-function gradient of the reverse KL; "
+            "k3: r - 1 - log r (r = p_t/p_s), differentiated directly (see docs/on_policy.md).",
+        )
+        topk_weight: float = Field(
+            0.0,
+            ge=0,
+            le=1,
+            description="Share of GKD's top-k JSD(beta) in the per-token "
+            "loss (needs top_k > 0 and teachers that return top-k).",
+        )
+        beta: float = Field(
+            1.0,
+            ge=0,
+            le=1,
+            description="GKD/TRL beta of the top-k term: 0 forward KL, "
+            "1 reverse KL, between: generalized JSD.",
+        )
+        top_k: int = Field(
+            0,
+            ge=0,
+            le=100,
+            description="Top-k log-probs asked of each teacher per token (0: only the sampled token's).",
+        )
         max_new_tokens: int = Field(64, ge=1, description="Longest student sample, in tokens.")
-        temperature: float = Field(1.0, gt=0, description="Sampling temperature of the student (1: its own "
-                                   "distribution, what the reverse KL is defined on).")
+        temperature: float = Field(
+            1.0,
+            gt=0,
+            description="Sampling temperature of the student (1: its own "
+            "distribution, what the reverse KL is defined on).",
+        )
         top_p: float = Field(1.0, gt=0, le=1, description="Nucleus sampling mass of the student's samples.")
         num_samples: int = Field(1, ge=1, le=16, description="Samples per prompt per step.")
-        seed: int = Field(0, ge=0, description="Seed of the student's sampling (per step: seed, step, micro-batch).")
+        seed: int = Field(
+            0, ge=0, description="Seed of the student's sampling (per step: seed, step, micro-batch)."
+        )
         rationale_loss: dict[str, Any] | None = Field(
-            None, description="A text-level loss to mix in: {type: cot_sft | answer_only | multitask_rationale, "
-            "...its options}; its inference prompt is the one sampled from.")
+            None,
+            description="A text-level loss to mix in: {type: cot_sft | answer_only | multitask_rationale, "
+            "...its options}; its inference prompt is the one sampled from.",
+        )
         rationale_only_steps: int = Field(0, ge=0, description="Steps trained on rationale_loss alone first.")
-        lam: float = Field(1.0, ge=0, le=1, description="GKD lambda: after rationale_only_steps, the share of "
-                           "steps that are on-policy (the others train rationale_loss alone).")
-        rationale_weight: float = Field(0.0, ge=0, description="Weight of rationale_loss on on-policy steps "
-                                        "(a weighted sum); 0: on-policy steps train the on-policy term alone.")
+        lam: float = Field(
+            1.0,
+            ge=0,
+            le=1,
+            description="GKD lambda: after rationale_only_steps, the share of "
+            "steps that are on-policy (the others train rationale_loss alone).",
+        )
+        rationale_weight: float = Field(
+            0.0,
+            ge=0,
+            description="Weight of rationale_loss on on-policy steps "
+            "(a weighted sum); 0: on-policy steps train the on-policy term alone.",
+        )
         on_policy_weight: float = Field(1.0, gt=0, description="Weight of the on-policy term.")
-        cue: str = Field(COT_CUE, description="Without rationale_loss: text after the question that starts "
-                         "the student's reasoning.")
-        max_scored_tokens: int | None = Field(None, ge=1, description="Stop on-policy steps once the teachers "
-                                              "scored this many tokens in a round (null: no cap).")
+        cue: str = Field(
+            COT_CUE,
+            description="Without rationale_loss: text after the question that starts "
+            "the student's reasoning.",
+        )
+        max_scored_tokens: int | None = Field(
+            None,
+            ge=1,
+            description="Stop on-policy steps once the teachers "
+            "scored this many tokens in a round (null: no cap).",
+        )
 
         @field_validator("rationale_loss")
         @classmethod
@@ -109,7 +152,9 @@ class OnPolicy(StudentLoss):
                 raise ValueError("at least one teacher needs a weight > 0")
             if self.topk_weight > 0 and self.top_k == 0:
                 raise ValueError("topk_weight > 0 needs top_k > 0 (e.g. top_k: 20)")
-            if self.rationale_loss is None and (self.rationale_only_steps or self.lam < 1 or self.rationale_weight):
+            if self.rationale_loss is None and (
+                self.rationale_only_steps or self.lam < 1 or self.rationale_weight
+            ):
                 raise ValueError("rationale_only_steps, lam < 1 and rationale_weight need a rationale_loss")
             return self
 
@@ -123,8 +168,9 @@ class OnPolicy(StudentLoss):
         self.inner: StudentLoss | None = _loss_class(spec.pop("type"))(**spec) if o.rationale_loss else None
         self._prompter = self.inner or CotSFT(cue=o.cue)
         self.student_reasons = self._prompter.student_reasons
-        self.kl = OnPolicyKL([t.weight for t in o.teachers], estimator=o.estimator, topk_weight=o.topk_weight,
-                             beta=o.beta)
+        self.kl = OnPolicyKL(
+            [t.weight for t in o.teachers], estimator=o.estimator, topk_weight=o.topk_weight, beta=o.beta
+        )
         self._teachers: dict[str, Any] = {}
         self._cache_path: Path | None = None
         self._max_calls: int | None = None
@@ -144,29 +190,44 @@ class OnPolicy(StudentLoss):
         slots = {s.id: s for s in pipeline.teachers}
         student = getattr(pipeline.student, "options", None)
         tokenizer = getattr(student, "tokenizer", None) if student is not None else None
-        built = student is not None and getattr(student, "config", None) is not None and tokenizer in BUILTIN_TOKENIZERS
+        built = (
+            student is not None
+            and getattr(student, "config", None) is not None
+            and tokenizer in BUILTIN_TOKENIZERS
+        )
         for i, t in enumerate(options.teachers):
             slot = slots.get(t.id)
             if slot is None:
                 continue  # the core reports unknown teacher ids
             if SCORE not in slot.teacher.capabilities:
-                out.append(CrossCheck(location=f"teachers.{i}.id", message=f"teacher {t.id!r} (type "
-                                      f"{slot.teacher.name!r}) cannot score tokens (no 'score' capability)",
-                                      hint="use an hf teacher, or openai_compat against vLLM (prompt_logprobs)"))
+                out.append(
+                    CrossCheck(
+                        location=f"teachers.{i}.id",
+                        message=f"teacher {t.id!r} (type "
+                        f"{slot.teacher.name!r}) cannot score tokens (no 'score' capability)",
+                        hint="use an hf teacher, or openai_compat against vLLM (prompt_logprobs)",
+                    )
+                )
             elif built:
-                out.append(CrossCheck(
-                    location=f"teachers.{i}.id", message=f"on_policy compares token ids, but the student uses the "
-                    f"built-in {tokenizer or 'byte'} tokenizer, which teacher {t.id!r} does not share",
-                    hint="give the student the teacher's tokenizer (student.tokenizer: <teacher model>, or "
-                    "init_from/keep_layers); teachers with other tokenizers are not supported (no text-span "
-                    "alignment)"))
+                out.append(
+                    CrossCheck(
+                        location=f"teachers.{i}.id",
+                        message=f"on_policy compares token ids, but the student uses the "
+                        f"built-in {tokenizer or 'byte'} tokenizer, which teacher {t.id!r} does not share",
+                        hint="give the student the teacher's tokenizer (student.tokenizer: <teacher "
+                        "model>, or init_from/keep_layers); teachers with other tokenizers are not "
+                        "supported (no text-span alignment)",
+                    )
+                )
         return out
 
     # -- text views -----------------------------------------------------------------------------
 
     def teacher_ids(self) -> list[str]:
         inner = self.inner.teacher_ids() if self.inner else []
-        return [t.id for t in self.options.teachers] + [i for i in inner if i not in {t.id for t in self.options.teachers}]
+        return [t.id for t in self.options.teachers] + [
+            i for i in inner if i not in {t.id for t in self.options.teachers}
+        ]
 
     def score_only_teachers(self) -> list[str]:
         if self.inner is not None and not self.inner.teacher_ids():  # it reads every teacher's rationales
@@ -191,7 +252,8 @@ class OnPolicy(StudentLoss):
         return {**(self.inner.weights() if self.inner else {}), ON_POLICY: self.options.on_policy_weight}
 
     def combine(self, component_means: dict[str, Any]) -> Any:
-        """On-policy micro-batches: w_op * on_policy (+ rationale_weight * rationale loss); others: the rationale loss."""
+        """On-policy batches: w_op * on_policy (+ rationale_weight * rationale loss); else the rationale
+        loss."""
         inner_terms = {k: v for k, v in component_means.items() if k != ON_POLICY}
         inner = self.inner.combine(inner_terms) if self.inner is not None and inner_terms else None
         if ON_POLICY not in component_means:
@@ -203,7 +265,9 @@ class OnPolicy(StudentLoss):
 
     # -- teachers, budget -------------------------------------------------------------------------
 
-    def bind_teachers(self, teachers, *, cache_path: Path | None = None, max_calls: int | None = None) -> None:
+    def bind_teachers(
+        self, teachers, *, cache_path: Path | None = None, max_calls: int | None = None
+    ) -> None:
         self._teachers, self._cache_path, self._max_calls = dict(teachers), cache_path, max_calls
         self._scorers = []
         self.stats = Counter()
@@ -212,9 +276,13 @@ class OnPolicy(StudentLoss):
         if not self._scorers and not self.stats:
             return {}
         by_teacher = {s.teacher_id: s.spent() for s in self._scorers}
-        return {"calls": sum(s["calls"] for s in by_teacher.values()),
-                "tokens": sum(s["tokens"] for s in by_teacher.values()),
-                "cost": 0.0, "by_teacher": by_teacher, **dict(self.stats)}
+        return {
+            "calls": sum(s["calls"] for s in by_teacher.values()),
+            "tokens": sum(s["tokens"] for s in by_teacher.values()),
+            "cost": 0.0,
+            "by_teacher": by_teacher,
+            **dict(self.stats),
+        }
 
     def _budget_left(self) -> bool:
         calls = sum(s.calls for s in self._scorers)
@@ -236,13 +304,17 @@ class OnPolicy(StudentLoss):
         from distillkit_plugins.training import checkpoints as ckpt
 
         if accelerator.num_processes > 1:
-            raise DistillkitError("on_policy: training runs on one process for now (the student samples and "
-                                  "runs a second forward pass outside the distributed wrapper); launch without "
-                                  "accelerate launch / num_processes 1")
+            raise DistillkitError(
+                "on_policy: training runs on one process for now (the student samples and "
+                "runs a second forward pass outside the distributed wrapper); launch without "
+                "accelerate launch / num_processes 1"
+            )
         missing = [t.id for t in self.options.teachers if t.id not in self._teachers]
         if missing:
-            raise DistillkitError(f"on_policy: no teacher object for {missing}: the runner binds them with "
-                                  "bind_teachers(); call it yourself when training outside a pipeline")
+            raise DistillkitError(
+                f"on_policy: no teacher object for {missing}: the runner binds them with "
+                "bind_teachers(); call it yourself when training outside a pipeline"
+            )
         self._student = student
         self.remember_prompts(list(self._prompt_texts))
         self._anchor = data.components.index(ANCHOR) if ANCHOR in data.components else None
@@ -254,14 +326,19 @@ class OnPolicy(StudentLoss):
         self._micro = 0
         if self._hook is not None:
             self._hook.remove()
-        first = next(p for p in student.model.parameters() if p.requires_grad)
+        first = weakref.ref(next(p for p in student.model.parameters() if p.requires_grad))
+        loss = weakref.ref(self)  # the hook is global: it must not keep the loss, its teachers or the model alive
 
         def count_step(optimizer, args, kwargs):  # one optimizer step of THIS student's optimizer
-            if any(p is first for g in optimizer.param_groups for p in g["params"]):
-                self._step += 1
-                self._micro = 0
+            me, param = loss(), first()
+            if me is not None and param is not None and any(
+                p is param for g in optimizer.param_groups for p in g["params"]
+            ):
+                me._step += 1
+                me._micro = 0
 
         self._hook = register_optimizer_step_post_hook(count_step)
+        weakref.finalize(self, self._hook.remove)  # unregistered when the loss goes away
 
     def remember_prompts(self, prompts: list[str]) -> None:
         """Map the student's encoding of each prompt back to its text (for the teachers)."""
@@ -282,11 +359,16 @@ class OnPolicy(StudentLoss):
         unknown = [v.prompt for v in anchors if _ids_key(v.prompt) not in self._prompts]
         if unknown:
             texts = self._student.tokenizer.batch_decode(unknown, skip_special_tokens=False)
-            raise DistillkitError(f"on_policy: {len(unknown)} prompt(s) not seen by views() (first: {texts[0]!r})")
+            raise DistillkitError(
+                f"on_policy: {len(unknown)} prompt(s) not seen by views() (first: {texts[0]!r})"
+            )
         if not anchors:
             return {}
-        return {ON_POLICY: self.step_loss([self._prompts[_ids_key(v.prompt)] for v in anchors],
-                                          [list(v.prompt) for v in anchors])}
+        return {
+            ON_POLICY: self.step_loss(
+                [self._prompts[_ids_key(v.prompt)] for v in anchors], [list(v.prompt) for v in anchors]
+            )
+        }
 
     def step_loss(self, prompts: list[str], prompt_ids: list[list[int]]) -> Any:
         """Sample, score, forward: the on-policy term for these prompts (a scalar tensor in the graph)."""
@@ -297,9 +379,20 @@ class OnPolicy(StudentLoss):
 
         o, student = self.options, self._student
         seed = (o.seed * 1_000_003 + self._step) * 1_000 + self._micro
-        samples = [s for s in sample_student(student, prompts, prompt_ids, max_new_tokens=o.max_new_tokens,
-                                             num_samples=o.num_samples, temperature=o.temperature, top_p=o.top_p,
-                                             seed=seed) if s.completion_ids]
+        samples = [
+            s
+            for s in sample_student(
+                student,
+                prompts,
+                prompt_ids,
+                max_new_tokens=o.max_new_tokens,
+                num_samples=o.num_samples,
+                temperature=o.temperature,
+                top_p=o.top_p,
+                seed=seed,
+            )
+            if s.completion_ids
+        ]
         self.stats["samples"] += len(samples)
         model = student.model
         if not samples:
@@ -315,7 +408,9 @@ class OnPolicy(StudentLoss):
             starts.append(starts[-1] + len(s.completion_ids))
         for m, scorer in enumerate(self._scorers):
             try:
-                scores = scorer.score([s.prompt for s in samples], [s.completion for s in samples], top_k=o.top_k)
+                scores = scorer.score(
+                    [s.prompt for s in samples], [s.completion for s in samples], top_k=o.top_k
+                )
             except BudgetSpent:
                 self.stats["budget_spent"] += 1
                 return next(model.parameters()).sum() * 0.0
@@ -329,24 +424,34 @@ class OnPolicy(StudentLoss):
                 mask[rows, m] = True
                 if k:
                     if sc.top_ids is None:
-                        raise DistillkitError(f"on_policy: teacher {scorer.teacher_id!r} returned no top-k "
-                                              "log-probs, which topk_weight > 0 needs")
+                        raise DistillkitError(
+                            f"on_policy: teacher {scorer.teacher_id!r} returned no top-k "
+                            "log-probs, which topk_weight > 0 needs"
+                        )
                     top_ids[rows, m] = torch.tensor([r[:k] for r in sc.top_ids])
                     top_lps[rows, m] = torch.tensor([r[:k] for r in sc.top_logprobs])
             self.stats[f"mismatched:{scorer.teacher_id}"] += bad
             if bad == len(samples):
                 raise DistillkitError(
-                    f"on_policy: teacher {scorer.teacher_id!r} tokenized every sampled completion differently "
-                    f"from the student (first: student {samples[0].completion_ids[:8]}..., teacher "
-                    f"{list(scores[0].token_ids)[:8]}...)\n  hint: the student and the teacher must share a "
-                    "tokenizer (student.tokenizer: <teacher model>, or init_from/keep_layers)")
+                    f"on_policy: teacher {scorer.teacher_id!r} tokenized every sampled completion "
+                    f"differently from the student (first: student {samples[0].completion_ids[:8]}..., "
+                    f"teacher {list(scores[0].token_ids)[:8]}...)\n  hint: the student and the teacher must "
+                    "share a tokenizer (student.tokenizer: <teacher model>, or init_from/keep_layers)"
+                )
         logits, tokens, which = self._forward(samples)
         dev = logits.device
-        return self.kl(logits, tokens, which, lp.to(dev), mask.to(dev),
-                       top_ids.to(dev) if k else None, top_lps.to(dev) if k else None)
+        return self.kl(
+            logits,
+            tokens,
+            which,
+            lp.to(dev),
+            mask.to(dev),
+            top_ids.to(dev) if k else None,
+            top_lps.to(dev) if k else None,
+        )
 
     def _forward(self, samples: list) -> tuple[Any, Any, Any]:
-        """Student logits at the positions predicting each sampled token ``[N, V]``, the tokens, their sample."""
+        """Student logits predicting each sampled token ``[N, V]``, the tokens, their sample (``[N]``)."""
         from distillkit_plugins.training.collate import collate
         from distillkit_plugins.training.encode import EncodedView
         from distillkit_plugins.training.view_loss import accepts_logits_to_keep, scored_logits
@@ -354,9 +459,15 @@ class OnPolicy(StudentLoss):
         model = self._student.model
         views = [EncodedView(s.prompt_ids, s.completion_ids, 0, 1.0) for s in samples]
         device = next(model.parameters()).device
-        batch = collate(views, layout="pad", pad_id=self._pad, row_length=max(v.length for v in views)).to(device)
+        batch = collate(views, layout="pad", pad_id=self._pad, row_length=max(v.length for v in views)).to(
+            device
+        )
         self.stats["tokens_trained"] += int(batch.labels.numel())
-        return scored_logits(model, batch, keep_supported=accepts_logits_to_keep(model)), batch.labels, batch.token_view
+        return (
+            scored_logits(model, batch, keep_supported=accepts_logits_to_keep(model)),
+            batch.labels,
+            batch.token_view,
+        )
 
 
 def _ids_key(ids) -> str:

@@ -20,16 +20,34 @@ class Sample:
     completion_ids: list[int]  # the student's ids of ``completion``
 
 
-def sample_student(student: Any, prompts: list[str], prompt_ids: list[list[int]], *, max_new_tokens: int,
-                   num_samples: int, temperature: float, top_p: float, seed: int) -> list[Sample]:
+def sample_student(
+    student: Any,
+    prompts: list[str],
+    prompt_ids: list[list[int]],
+    *,
+    max_new_tokens: int,
+    num_samples: int,
+    temperature: float,
+    top_p: float,
+    seed: int,
+) -> list[Sample]:
     """``num_samples`` samples per prompt from the ``hf`` student (seeded; the global RNG is untouched)."""
     from distillkit_plugins.hf.generation import generate
 
     tok = student.tokenizer
     chat = bool(student.options.chat_template)
-    out = generate(student.model, tok, [student.format_prompt(p) for p in prompts], max_new_tokens=max_new_tokens,
-                   num_samples=num_samples, temperature=temperature, top_p=top_p, seed=seed,
-                   batch_size=max(1, len(prompts)), add_special_tokens=not chat)
+    out = generate(
+        student.model,
+        tok,
+        [student.format_prompt(p) for p in prompts],
+        max_new_tokens=max_new_tokens,
+        num_samples=num_samples,
+        temperature=temperature,
+        top_p=top_p,
+        seed=seed,
+        batch_size=max(1, len(prompts)),
+        add_special_tokens=not chat,
+    )
     samples = []
     for prompt, ids, completions in zip(prompts, prompt_ids, out):
         for c in completions:

@@ -34,12 +34,14 @@ class BudgetSpent(DistillkitError):
 
 
 def score_key(identity: dict[str, Any], prompt: str, completion: str, top_k: int) -> str:
-    payload = canonical_json({"identity": identity, "prompt": prompt, "completion": completion, "top_k": top_k})
+    payload = canonical_json(
+        {"identity": identity, "prompt": prompt, "completion": completion, "top_k": top_k}
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 class ScoreCache:
-    """key -> ``TokenLogprobs`` (as JSON) in table ``token_scores`` of an SQLite file (created on first use)."""
+    """key -> ``TokenLogprobs`` (JSON) in table ``token_scores`` of an SQLite file (created on first use)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -50,8 +52,10 @@ class ScoreCache:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, teacher_id TEXT, "
-                               "value TEXT NOT NULL, created REAL)")
+            self._conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, teacher_id TEXT, "
+                "value TEXT NOT NULL, created REAL)"
+            )
         return self._conn
 
     def get_many(self, keys: list[str]) -> dict[str, TokenLogprobs]:
@@ -59,7 +63,7 @@ class ScoreCache:
         with self._lock:
             db = self._db()
             for start in range(0, len(keys), 500):
-                chunk = keys[start:start + 500]
+                chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 for key, value in db.execute(f"SELECT key, value FROM {TABLE} WHERE key IN ({marks})", chunk):
                     out[key] = TokenLogprobs(**json.loads(value))
@@ -88,8 +92,16 @@ class ScoreCache:
 class Scorer:
     """One teacher's cached, retried, budgeted ``score`` (see the module docstring)."""
 
-    def __init__(self, teacher_id: str, teacher: Any, cache: ScoreCache | None = None, *,
-                 max_calls: int | None = None, max_tokens: int | None = None, sleep=time.sleep):
+    def __init__(
+        self,
+        teacher_id: str,
+        teacher: Any,
+        cache: ScoreCache | None = None,
+        *,
+        max_calls: int | None = None,
+        max_tokens: int | None = None,
+        sleep=time.sleep,
+    ):
         self.teacher_id, self.teacher, self.cache = teacher_id, teacher, cache
         self.max_calls, self.max_tokens = max_calls, max_tokens
         self.calls = self.tokens = self.cache_hits = 0
@@ -113,10 +125,14 @@ class Scorer:
         self.cache_hits += sum(1 for k in keys if k in found)
         if todo:
             if self.max_calls is not None and self.calls + len(todo) > self.max_calls:
-                raise BudgetSpent(f"teacher {self.teacher_id!r}: scoring {len(todo)} more completions would pass "
-                                  f"the cap of {self.max_calls} calls ({self.calls} spent)")
+                raise BudgetSpent(
+                    f"teacher {self.teacher_id!r}: scoring {len(todo)} more completions would pass "
+                    f"the cap of {self.max_calls} calls ({self.calls} spent)"
+                )
             if self.max_tokens is not None and self.tokens >= self.max_tokens:
-                raise BudgetSpent(f"teacher {self.teacher_id!r}: {self.tokens} tokens scored, cap {self.max_tokens}")
+                raise BudgetSpent(
+                    f"teacher {self.teacher_id!r}: {self.tokens} tokens scored, cap {self.max_tokens}"
+                )
             first = {k: i for i, k in reversed(list(enumerate(keys)))}
             fresh = self._ask([prompts[first[k]] for k in todo], [completions[first[k]] for k in todo], top_k)
             self.calls += len(todo)
@@ -134,11 +150,13 @@ class Scorer:
             try:
                 out = self.teacher.score(prompts, completions, top_k=top_k)
                 if len(out) != len(prompts):
-                    raise DistillkitError(f"teacher {self.teacher_id!r} returned {len(out)} scores for "
-                                          f"{len(prompts)} completions")
+                    raise DistillkitError(
+                        f"teacher {self.teacher_id!r} returned {len(out)} scores for "
+                        f"{len(prompts)} completions"
+                    )
                 return out
             except TransientTeacherError:
                 if attempt == retries:
                     raise
-                self._sleep(delay * (2 ** attempt) * (0.5 + random.random()))
+                self._sleep(delay * (2**attempt) * (0.5 + random.random()))
         raise AssertionError("unreachable")
