@@ -296,3 +296,64 @@ def test_rationale_steps_first_then_on_policy(tmp_path):
         assert r["loss"] == pytest.approx(r["loss/on_policy"] + 0.5 * r["loss/cot:steps"], rel=1e-4, abs=1e-6)
     assert loss.teacher_spend()["samples"] == 3 * 4
     teacher.close()
+
+
+def test_openai_compat_scoring_through_a_vllm_style_server_equals_the_in_process_scores(tmp_path):
+    """The server path (tokenize + prompt_logprobs on a token-id prompt, vLLM's protocol) against a fake
+    server that serves the same tiny model: the client's scores equal the hf teacher's. This checks the
+    client's protocol handling, not vLLM itself."""
+    from distillkit_plugins.openai_compat.teacher import OpenAICompatTeacher
+
+    from distillkit.errors import TeacherError
+    from distillkit.testing.server import FakeOpenAIServer
+
+    tiny_student(init_seed=5).save(tmp_path / "m")
+    local = HFTeacher(model=str(tmp_path / "m"), chat_template="off")
+    local.setup()
+    tok, model = local.tokenizer, local.model
+
+    def prompt_logprobs(ids, k):
+        with torch.no_grad():
+            logp = torch.log_softmax(model(torch.tensor([ids])).logits[0].float(), -1)
+        rows = [None]
+        for j in range(1, len(ids)):
+            lp = logp[j - 1]
+            top = lp.topk(k) if k else None
+            row = (
+                {
+                    int(i): {"logprob": float(v), "rank": r + 1, "decoded_token": tok.decode([int(i)])}
+                    for r, (i, v) in enumerate(zip(top.indices, top.values))
+                }
+                if top is not None
+                else {}
+            )
+            rank = int((lp > lp[ids[j]]).sum()) + 1
+            row.setdefault(
+                ids[j], {"logprob": float(lp[ids[j]]), "rank": rank, "decoded_token": tok.decode([ids[j]])}
+            )
+            rows.append(row)
+        return rows
+
+    prompts, completions = ["Is 14 even?", "a longer prompt here"], [" yes, it is<eos>", " no"]
+    want = local.score(prompts, completions, top_k=3)
+    with FakeOpenAIServer(
+        tokenize=lambda text, special: tok(text, add_special_tokens=special)["input_ids"],
+        prompt_logprobs=prompt_logprobs,
+    ) as server:
+        remote = OpenAICompatTeacher(base_url=server.url, model="fake-model", api="completions")
+        got = remote.score(prompts, completions, top_k=3)
+        assert server.payloads[-1]["prompt_logprobs"] == 3 and server.payloads[-1]["max_tokens"] == 1
+    for g, w in zip(got, want):
+        assert g.token_ids == w.token_ids and g.top_ids == w.top_ids
+        assert max(abs(a - b) for a, b in zip(g.logprobs, w.logprobs)) < 1e-5
+        assert (
+            max(abs(a - b) for ga, wa in zip(g.top_logprobs, w.top_logprobs) for a, b in zip(ga, wa)) < 1e-5
+        )
+    assert got[0].token_ids[-1] == tok.eos_token_id  # the eos text is scored as the eos token
+    def tokenize(text, special):
+        return tok(text, add_special_tokens=special)["input_ids"]
+
+    # a server without prompt_logprobs (llama-server, OpenAI) says it cannot score
+    with FakeOpenAIServer(tokenize=tokenize) as plain, pytest.raises(TeacherError, match="cannot score"):
+        OpenAICompatTeacher(base_url=plain.url, model="fake-model", api="completions").score(["a"], ["b"])
+    local.close()

@@ -112,6 +112,13 @@ class _Handler(BaseHTTPRequestHandler):
         if payload.get("model") != fake.model:
             self._json(404, {"error": {"message": f"model {payload.get('model')!r} does not exist"}})
             return
+        if self.path.rstrip("/").endswith("/tokenize"):
+            if fake.tokenize is None:
+                self._json(404, {"error": {"message": f"no route {self.path}"}})
+                return
+            ids = fake.tokenize(prompts[0], bool(payload.get("add_special_tokens", True)))
+            self._json(200, {"tokens": ids, "count": len(ids)})
+            return
         fake.serve(self, payload, prompts, chat)
 
     def _json(self, status: int, obj: dict, headers: dict | None = None) -> None:
@@ -135,9 +142,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _prompts(payload: dict, chat: bool) -> list[str]:
-    if chat:
+    if chat or "messages" in payload:
         return ["\n".join(m["content"] for m in payload["messages"] if m.get("role") == "user")]
     prompt = payload["prompt"]
+    if isinstance(prompt, list) and prompt and all(isinstance(p, int) for p in prompt):
+        return [json.dumps(prompt)]  # one prompt given as token ids
     return [prompt] if isinstance(prompt, str) else [str(p) for p in prompt]
 
 
@@ -150,11 +159,16 @@ class FakeOpenAIServer:
         fake: FakeOpenAIServer
 
     def __init__(self, *, latency_s: float = 0.0, faults: FaultPlan | None = None, model: str = "fake-model",
-                 responder: Callable[[str], str] = oracle_answer, api_key: str | None = None, port: int = 0):
+                 responder: Callable[[str], str] = oracle_answer, api_key: str | None = None, port: int = 0,
+                 tokenize: Callable[[str, bool], list[int]] | None = None,
+                 prompt_logprobs: Callable[[list[int], int], list[dict[int, dict] | None]] | None = None):
         self.latency_s = latency_s
         self.faults = faults or FaultPlan()
         self.model = model
         self.responder = responder
+        # vLLM-style scoring, both optional: POST /tokenize (text, add_special_tokens) -> ids, and
+        # prompt_logprobs on a token-id prompt (ids, k) -> per position {id: {logprob, rank, decoded_token}}
+        self.tokenize, self.prompt_logprobs = tokenize, prompt_logprobs
         self.api_key = api_key
         self.port = port
         self.lock = threading.Lock()
@@ -273,6 +287,10 @@ class FakeOpenAIServer:
             for j in range(n):
                 content = {"message": {"role": "assistant", "content": text}} if chat else {"text": text}
                 choices.append({"index": i * n + j, **content, "finish_reason": finish})
+                if self.prompt_logprobs is not None and payload.get("prompt_logprobs") is not None:
+                    rows = self.prompt_logprobs(json.loads(prompt), int(payload["prompt_logprobs"]))
+                    choices[-1]["prompt_logprobs"] = [None if r is None else {str(k): v for k, v in r.items()}
+                                                      for r in rows]
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                  "total_tokens": prompt_tokens + completion_tokens}
         kind = "chat.completion" if chat else "text_completion"

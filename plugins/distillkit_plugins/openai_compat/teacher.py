@@ -10,10 +10,10 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from distillkit.components import ComponentOptions, CrossCheck, Teacher, TeacherOptions
-from distillkit.components.teacher import GENERATE, STRUCTURED
+from distillkit.components.teacher import GENERATE, SCORE, STRUCTURED
 from distillkit.errors import TeacherError, TransientTeacherError
 from distillkit.secrets import looks_like_secret, register_env_name
-from distillkit.types import Generation, TeacherRequest
+from distillkit.types import Generation, TeacherRequest, TokenLogprobs
 from distillkit_plugins.openai_compat.replicas import ReplicaPool
 from distillkit_plugins.openai_compat.responses import raise_for_status, read_generations
 from distillkit_plugins.openai_compat.structured import StructuredMode, schema_fields
@@ -93,7 +93,7 @@ class OpenAICompatTeacher(Teacher):
 
     name = "openai_compat"
     Options = OpenAICompatOptions
-    capabilities = frozenset({GENERATE, STRUCTURED})
+    capabilities = frozenset({GENERATE, SCORE, STRUCTURED})  # score: servers with prompt_logprobs (vLLM)
 
     def __init__(self, options: OpenAICompatOptions | None = None, **kwargs: Any):
         super().__init__(options, **kwargs)
@@ -165,6 +165,22 @@ class OpenAICompatTeacher(Teacher):
         async def once():
             try:
                 return await self.agenerate_batch(requests)
+            finally:
+                await self.aclose()
+
+        return asyncio.run(once())
+
+    def score(self, prompts: list[str], completions: list[str], *, top_k: int = 0) -> list[TokenLogprobs]:
+        """Scores through vLLM's ``prompt_logprobs`` (see ``openai_compat/scoring.py``); servers without it
+        (llama-server, OpenAI) fail with a ``TeacherError`` saying so."""
+        from distillkit_plugins.openai_compat.scoring import score_all
+
+        async def once():
+            if self._pool is None:
+                self.setup()
+            url = self._pool.pick()
+            try:
+                return await score_all(self, self._http_client(), url, prompts, completions, top_k)
             finally:
                 await self.aclose()
 
