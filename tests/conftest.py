@@ -29,3 +29,29 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def llama_server(request):
+    """A real llama-server serving SmolLM2-135M-Instruct on 127.0.0.1 for the whole session.
+
+    Missing binary or model: skipped on a developer machine (with the command that builds it),
+    but a failure under CI=true, where the real-server tests must run.
+    """
+    from tests.support.llama_server import LlamaServer, LlamaServerUnavailable
+
+    try:
+        server = LlamaServer().start()
+    except LlamaServerUnavailable as exc:
+        missing = str(exc)
+    else:
+        missing = None
+    if missing is not None:  # outside the except: no chained traceback in the report
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true and the real-server tests cannot run: {missing}", pytrace=False)
+        pytest.skip(missing)
+    yield server
+    failed = request.session.testsfailed > 0
+    if failed:
+        print(f"\nllama-server log kept at {server.log_path}")
+    server.stop(keep_log=failed)

