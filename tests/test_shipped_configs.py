@@ -63,6 +63,9 @@ def smoke_overrides(config: dict, tmp_path: Path) -> list[str]:
         out += ["task.path=null", "task.subset=null", "task.revision=null", f"task.data_files={json.dumps(files)}"]
     elif task["type"] == "synthetic_arithmetic":
         out += ["task.train_size=6", "task.validation_size=2", "task.test_size=2"]
+    elif task["type"] == "tinyllm_released":  # the authors' released files: a fixture in their format
+        out += [f"task.root={ROOT / 'tests' / 'fixtures' / 'tinyllm_released'}", "task.max_train_rows=6",
+                "task.max_validation_rows=2", "task.max_test_rows=2"]
     else:  # a built-in packaged dataset: a seeded few rows of each split
         out += ["task.max_train_rows=6", "task.max_validation_rows=2", "task.max_test_rows=2"]
     for i, teacher in enumerate(config["teachers"]):

@@ -15,12 +15,13 @@ class DatasetTeacher(Teacher):
     """Serves precomputed rationales from a JSONL/parquet file, or each example's own gold rationale.
 
     With ``path`` unset, the teacher's answer is ``Example.rationale`` (a dataset's human
-    explanations used as a teacher). With ``path``, rows are matched on ``id_column``; a
-    ``distillkit cache export`` file works as is (use ``text_column: raw`` to re-parse the
-    full teacher output, ``teacher_id`` to pick one teacher of several). An example with no
-    row, or a null value, fails with reason "missing" (never an empty rationale). Answers are
-    not cached: they cost nothing and the file is the source of truth. The text is used as it
-    is (``verbatim``): it is never re-read as if an LLM had just written it. Each example gets
+    explanations used as a teacher), or ``Example.meta[meta_key]`` with ``meta_key`` (a task that
+    carries several teachers' rationales, such as ``tinyllm_released``). With ``path``, rows are
+    matched on ``id_column``; a ``distillkit cache export`` file works as is (use ``text_column:
+    raw`` to re-parse the full teacher output, ``teacher_id`` to pick one teacher of several). An
+    example with no row, or a null value, fails with reason "missing" (never an empty rationale).
+    Answers are not cached: they cost nothing and the file is the source of truth. The text is
+    used as it is (``verbatim``): it is never re-read as if an LLM had just written it. Each example gets
     its own row, even when two examples share a question (``answers_from = "example"``).
     """
 
@@ -42,6 +43,10 @@ class DatasetTeacher(Teacher):
                               "finished rationale and is kept as it is.")
         teacher_id: str | None = Field(None, description="Keep only rows whose `teacher_id` column equals this "
                                                          "(cache exports hold several teachers).")
+        meta_key: str | None = Field(
+            None, min_length=1, description="With path unset: serve the example's `meta[meta_key]` instead of its "
+                                            "`rationale` (e.g. the tinyllm_released task's `tinyllm_rationale` and "
+                                            "`tinyllm_llama_rationale`).")
 
     def __init__(self, options=None, **kwargs):
         super().__init__(options, **kwargs)
@@ -80,9 +85,12 @@ class DatasetTeacher(Teacher):
     def generate_request(self, request: TeacherRequest) -> Generation:
         example = request.example
         if self.options.path is None:
-            if example.rationale is None:
-                raise TeacherError(f"missing: example {example.id!r} has no rationale in the task's data")
-            return Generation(text=example.rationale)
+            key = self.options.meta_key
+            text = example.rationale if key is None else example.meta.get(key)
+            if text is None:
+                where = "rationale" if key is None else f"meta[{key!r}]"
+                raise TeacherError(f"missing: example {example.id!r} has no {where} in the task's data")
+            return Generation(text=str(text))
         if self._rows is None:
             self.setup()
         row = self._rows.get(example.id)

@@ -12,8 +12,9 @@ def register_tasks(register):
     from distillkit_plugins.tasks.offline.builtin_tasks import BUILTIN_TASKS
     from distillkit_plugins.tasks.offline.reasoning_gym_task import ReasoningGym
     from distillkit_plugins.tasks.synthetic.task import SyntheticArithmetic
+    from distillkit_plugins.tasks.tinyllm_released import TinyLLMReleased
 
-    for task in (HFDataset, *BUILTIN_TASKS, ReasoningGym, SyntheticArithmetic):
+    for task in (HFDataset, *BUILTIN_TASKS, ReasoningGym, SyntheticArithmetic, TinyLLMReleased):
         register(task)
 
 
