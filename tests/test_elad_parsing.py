@@ -63,6 +63,12 @@ VERDICTS = [
     (("Verdict: all steps correct\nVerdict: final answer is wrong\nVerdict: step K is wrong\n"
       "Verdict: step K is missing"), None, None),
     ("Verdict: The student's solution is incorrect.", "error", None),  # wrong, but not where
+    # SmolLM2 (configs/elad/smollm2_cpu.yaml, round 0): ordinals in a loop; the first one counts
+    (("Step 2: 1. \nThe first step is incorrect.\n\nStep 3: 2. \nThe second step is incorrect.\n\n"
+      "Step 4: 3. \nThe third step is incorrect."), "step_wrong", 1),
+    # SmolLM2 (bench item 0): it continues the student's steps until the token limit, judging nothing
+    ("Step 1: 3 + 9 = 12\nStep 2: 12 * 4 = 48\nStep 3: 48 * 4 = 204\nStep 4: 204 * 4 = 800\nStep 5: 8",
+     None, None),
 ]
 
 
@@ -96,6 +102,8 @@ def test_a_reply_without_any_verdict_is_a_counted_fallback():
     assert (out.kind, out.answer, out.verdict) == ("full", "9", None)
     assert out.fallback == "no verdict line (expected 'Verdict: ...')"
     assert parse("5 * 2 = 10 and then it goes on").kind == "error"  # no answer: truly unusable
+    looping = parse("Step 1: 2 + 3 = 5\nStep 2: 5 * 2 = 10\nStep 3: 10 * 2 = 20\nStep 4: 20 * 2 = 4")
+    assert looping.kind == "error" and "states no final answer" in looping.error
 
 
 # JSON replies (structured outputs), as a constrained decoder writes them

@@ -6,6 +6,7 @@ import importlib.util
 import json
 
 import pytest
+from distillkit_plugins.elad.structured_reply import NUMBER_PATTERN
 from distillkit_plugins.hf.structured import check_reply, validate
 from distillkit_plugins.hf.teacher import HFTeacher
 from distillkit_plugins.hf.tiny import tiny_student
@@ -18,22 +19,24 @@ EX = Example(id="e", question="q", answer="a")
 SCHEMA = {"type": "object", "properties": {
     "verdict": {"type": "string", "enum": ["all steps correct", "a step is wrong"]},
     "step": {"type": "integer", "enum": [0, 1, 2, 3, 4]},
-    "answer": {"type": "string", "minLength": 1, "maxLength": 6}},
-    "required": ["verdict", "step", "answer"], "additionalProperties": False}
+    "answer": {"type": "string", "minLength": 1, "maxLength": 6},
+    "number": {"type": "string", "pattern": NUMBER_PATTERN}},
+    "required": ["verdict", "step", "answer", "number"], "additionalProperties": False}
 needs_enforcer = pytest.mark.skipif(importlib.util.find_spec("lmformatenforcer") is None,
                                     reason="needs pip install 'distillkit[structured]'")
 
 
 @pytest.mark.parametrize(("value", "error"), [
-    ({"verdict": "a step is wrong", "step": 2, "answer": "9"}, None),
-    ({"verdict": "maybe", "step": 2, "answer": "9"}, "$.verdict: 'maybe' is not one of"),
-    ({"verdict": "a step is wrong", "answer": "9"}, "$: missing 'step'"),
-    ({"verdict": "a step is wrong", "step": 2, "answer": "9", "x": 1}, "$: unexpected 'x'"),
-    ({"verdict": "a step is wrong", "step": "2", "answer": "9"}, "$.step: expected integer, got str"),
-    ({"verdict": "a step is wrong", "step": True, "answer": "9"}, "$.step: expected integer, got bool"),
-    ({"verdict": "a step is wrong", "step": 7, "answer": "9"}, "$.step: 7 is not one of"),
-    ({"verdict": "a step is wrong", "step": 1, "answer": "1234567"}, "$.answer: longer than 6"),
-    ({"verdict": "a step is wrong", "step": 1, "answer": ""}, "$.answer: shorter than 1"),
+    ({"verdict": "a step is wrong", "step": 2, "answer": "9", "number": "-12.5"}, None),
+    ({"verdict": "maybe", "step": 2, "answer": "9", "number": "-12.5"}, "$.verdict: 'maybe' is not one of"),
+    ({"verdict": "a step is wrong", "answer": "9", "number": "-12.5"}, "$: missing 'step'"),
+    ({"verdict": "a step is wrong", "step": 2, "answer": "9", "number": "1", "x": 1}, "$: unexpected 'x'"),
+    ({"verdict": "a step is wrong", "step": "2", "answer": "9", "number": "-12.5"}, "$.step: expected integer, got str"),
+    ({"verdict": "a step is wrong", "step": True, "answer": "9", "number": "-12.5"}, "$.step: expected integer, got bool"),
+    ({"verdict": "a step is wrong", "step": 7, "answer": "9", "number": "-12.5"}, "$.step: 7 is not one of"),
+    ({"verdict": "a step is wrong", "step": 1, "answer": "1234567", "number": "1"}, "$.answer: longer than 6"),
+    ({"verdict": "a step is wrong", "step": 1, "answer": "", "number": "1"}, "$.answer: shorter than 1"),
+    ({"verdict": "a step is wrong", "step": 1, "answer": "a", "number": "12 apples"}, "$.number: '12 apples' does"),
     ([1], "$: expected object, got list"),
 ])
 def test_validate_names_the_first_problem(value, error):
@@ -50,7 +53,8 @@ def test_array_bounds_ranges_and_unparseable_text():
     assert validate(["a", "b", "c"], schema) == ["$: 3 items, allowed 0..2"]
     assert validate(["a", 1], schema) == ["$[1]: expected string, got int"]
     assert check_reply('{"verdict": ', SCHEMA).startswith("not valid JSON")
-    assert check_reply(json.dumps({"verdict": "all steps correct", "step": 0, "answer": "3"}), SCHEMA) is None
+    assert check_reply(json.dumps({"verdict": "all steps correct", "step": 0, "answer": "3", "number": "3"}),
+                       SCHEMA) is None
 
 
 def test_capability_and_the_resolved_mode_in_the_cache_key():
@@ -74,8 +78,8 @@ class _Canned(HFTeacher):
 
 def test_checked_path_retries_once_with_the_validation_error():
     teacher = _Canned(model="m", structured_output="checked")
-    good = json.dumps({"verdict": "a step is wrong", "step": 2, "answer": "9"})
-    teacher.replies = ['{"verdict": "maybe", "step": 2, "answer": "9"}', good, "free text", "still not json"]
+    good = json.dumps({"verdict": "a step is wrong", "step": 2, "answer": "9", "number": "-12.5"})
+    teacher.replies = ['{"verdict": "maybe", "step": 2, "answer": "9", "number": "-12.5"}', good, "free text", "still not json"]
     out = teacher.generate_batch([TeacherRequest("p1", EX, response_schema=SCHEMA),
                                   TeacherRequest("p2", EX, response_schema=SCHEMA), TeacherRequest("p3", EX)])
     assert teacher.asked[0] == ["p1", "p2", "p3"] and len(teacher.asked) == 2

@@ -15,7 +15,12 @@ from distillkit_plugins.basic.rationale_parsing import strip_echo
 from distillkit_plugins.elad.revision_parser import RevisionOutcome, RevisionRules, parse_revision
 from distillkit_plugins.elad.revision_prompt import revision_prompt
 from distillkit_plugins.elad.steps import SplitExplanation, SplitMode, split_explanation
-from distillkit_plugins.elad.structured_reply import reply_as_text, revision_schema, solution_schema
+from distillkit_plugins.elad.structured_reply import (
+    answer_schema,
+    reply_as_text,
+    revision_schema,
+    solution_schema,
+)
 from distillkit_plugins.elad.verdict import VerdictError, find_verdict, without_verdict
 
 # U+FFFD and control characters: what an untrained byte-level student writes
@@ -106,7 +111,8 @@ class TeacherRevision(RationaleStrategy):
 
     def response_schema(self, example: Example) -> dict[str, Any] | None:
         student = self.student(example)
-        return solution_schema() if self._asks_full(student) else revision_schema(len(student.steps))
+        answer = answer_schema(getattr(self.ctx.task.answer_format, "name", ""), tuple(example.choices))
+        return solution_schema(answer) if self._asks_full(student) else revision_schema(len(student.steps), answer)
 
     def _asks_full(self, student: SplitExplanation) -> bool:
         return self._cot is not None and not student.steps

@@ -24,6 +24,7 @@ STEP_WRONG, STEP_MISSING = "a step is wrong", "a step is missing"
 VERDICTS = ("all steps correct", "final answer is wrong", STEP_WRONG, STEP_MISSING)
 _FENCE = re.compile(r"```(?:json)?\s*(\{.*?)(?:```|$)", re.DOTALL)
 MAX_STEP_CHARS, MAX_ANSWER_CHARS = 200, 60
+NUMBER_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$"
 
 
 def _steps_schema(max_items: int) -> dict[str, Any]:
@@ -31,12 +32,20 @@ def _steps_schema(max_items: int) -> dict[str, Any]:
             "maxItems": max_items}
 
 
-def _answer_schema() -> dict[str, Any]:
+def answer_schema(fmt_name: str, choices: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The final answer in the task's answer format, so a constrained teacher cannot write
+    something the format will not read ("all steps correct" as a number, say)."""
+    if choices:
+        return {"type": "string", "enum": list(choices)}
+    if fmt_name == "numeric":  # a pattern bounds the length itself (lm-format-enforcer: not both)
+        return {"type": "string", "pattern": NUMBER_PATTERN}
+    if fmt_name == "yes_no":
+        return {"type": "string", "enum": ["yes", "no"]}
     return {"type": "string", "minLength": 1, "maxLength": MAX_ANSWER_CHARS}
 
 
-def revision_schema(n_steps: int) -> dict[str, Any]:
-    """The reply to a revision prompt about ``n_steps`` student steps."""
+def revision_schema(n_steps: int, answer: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The reply to a revision prompt about ``n_steps`` student steps (``answer``: answer_schema)."""
     return {
         "title": "ELAD revision", "type": "object",
         "properties": {
@@ -44,17 +53,17 @@ def revision_schema(n_steps: int) -> dict[str, Any]:
             # an enum, not minimum/maximum: lm-format-enforcer does not enforce number ranges
             "first_wrong_step": {"type": "integer", "enum": list(range(n_steps + 2))},
             "steps": _steps_schema(n_steps + 3),
-            "final_answer": _answer_schema(),
+            "final_answer": answer or answer_schema(""),
         },
         "required": ["verdict", "first_wrong_step", "steps", "final_answer"],
         "additionalProperties": False,
     }
 
 
-def solution_schema(max_steps: int = 8) -> dict[str, Any]:
+def solution_schema(answer: dict[str, Any] | None = None, max_steps: int = 6) -> dict[str, Any]:
     """The reply to a plain chain-of-thought prompt (the student wrote nothing to revise)."""
     return {"title": "Solution", "type": "object",
-            "properties": {"steps": _steps_schema(max_steps), "final_answer": _answer_schema()},
+            "properties": {"steps": _steps_schema(max_steps), "final_answer": answer or answer_schema("")},
             "required": ["steps", "final_answer"], "additionalProperties": False}
 
 

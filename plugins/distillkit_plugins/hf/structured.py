@@ -13,7 +13,7 @@ Two paths, chosen by the teacher's ``structured_output`` option:
 
 ``validate`` covers what strategies here write: type (object, array, string, integer, number,
 boolean, null, or a list of them), enum, required, properties, additionalProperties: false,
-items, minItems/maxItems, minLength/maxLength, minimum/maximum. Unknown keywords are not checked.
+items, minItems/maxItems, minLength/maxLength, pattern, minimum/maximum. Unknown keywords are not checked.
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ def validate(value: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
             errors += validate(v, schema.get("items", {}), f"{path}[{i}]")
     if isinstance(value, str) and len(value) > schema.get("maxLength", len(value)):
         errors.append(f"{path}: longer than {schema['maxLength']} characters")
+    if isinstance(value, str) and "pattern" in schema and not re.search(schema["pattern"], value):
+        errors.append(f"{path}: {value!r} does not match {schema['pattern']}")
     if isinstance(value, str) and len(value) < schema.get("minLength", 0):
         errors.append(f"{path}: shorter than {schema['minLength']} characters")
     if _is(value, "number") and not schema.get("minimum", value) <= value <= schema.get("maximum", value):
