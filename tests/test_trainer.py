@@ -190,3 +190,11 @@ def test_a_tracker_without_its_package_is_a_validation_error(registry):
         load_pipeline(None, registry, text=text)
     (problem,) = err.value.problems
     assert problem.location == "trainer.log_with[0]" and problem.hint == "pip install wandb"
+
+
+def test_one_process_trains_again_with_another_precision(tmp_path, toy):
+    """accelerate keeps one precision per process; a bench or notebook training twice must still work."""
+    first = AccelerateTrainer(max_steps=2, mixed_precision="no", **FAST).train(_job(tmp_path / "fp32", toy))
+    second = AccelerateTrainer(max_steps=2, mixed_precision="bf16", **FAST).train(_job(tmp_path / "bf16", toy))
+    assert first.steps == second.steps == 2
+    assert all(torch.isfinite(torch.tensor(r["loss"])) for r in _loss_rows(second.history))

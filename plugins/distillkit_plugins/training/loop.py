@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
 import torch
 from accelerate import Accelerator
+from accelerate.state import AcceleratorState, PartialState
 from accelerate.utils import broadcast_object_list, set_seed
 from tqdm.auto import tqdm
 
@@ -43,6 +45,23 @@ def _param_groups(model: Any, weight_decay: float) -> list[dict[str, Any]]:
             {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
 
 
+def _accelerator(opts: Any, out_dir: Path) -> Accelerator:
+    def make() -> Accelerator:
+        return Accelerator(cpu=not torch.accelerator.is_available(), mixed_precision=opts.mixed_precision,
+                           log_with=opts.log_with or None, project_dir=str(out_dir),
+                           step_scheduler_with_optimizer=False)
+
+    try:
+        return make()
+    except ValueError as exc:
+        # accelerate keeps one precision per process; a lone process that trains again with another
+        # (a bench, a notebook, a test session) starts its state afresh. Launched processes never do.
+        if "already been initialized" not in str(exc) or PartialState().num_processes > 1:
+            raise
+        AcceleratorState._reset_state()
+        return make()
+
+
 class TrainingLoop:
     """One training run of ``job`` with the trainer's options; ``run()`` returns the TrainResult."""
 
@@ -50,9 +69,7 @@ class TrainingLoop:
         self.opts, self.job = opts, job
         # Without any accelerator device, say cpu=True: accelerate then runs several launched processes
         # as DDP over gloo (MULTI_CPU) instead of silently treating each one as a lone process.
-        self.acc = Accelerator(cpu=not torch.accelerator.is_available(), mixed_precision=opts.mixed_precision,
-                               log_with=opts.log_with or None, project_dir=str(job.out_dir),
-                               step_scheduler_with_optimizer=False)
+        self.acc = _accelerator(opts, job.out_dir)
         self.seed = job.seed if opts.seed is None else opts.seed
         set_seed(self.seed)  # a resumed run overwrites every RNG from its checkpoint
         student = job.student
