@@ -29,12 +29,15 @@ def test_quickstart_pipeline_on_tiny_models(registry, tmp_path):
     assert metrics["final"]["test"]["n"] == 6 and 0.0 <= metrics["final"]["test"]["accuracy"] <= 1.0
     annotation = metrics["rounds"][0]["annotation"]
     assert set(annotation) == {"smollm2", "solver"}
-    assert annotation["solver"]["ok"] == 12 and annotation["smollm2"]["calls"] == 12
+    solver = annotation["solver"]
+    # rationales whose answer is not the gold one are dropped (the solver slips on 10% of steps), and counted
+    assert solver["ok"] + sum(solver["filter_drops_by_reason"].values()) == 12 and solver["ok"] >= 6
+    assert annotation["smollm2"]["calls"] == 12
     assert set(metrics["teachers_test"]) == {"smollm2", "solver"}
     assert metrics["teachers_test"]["solver"]["accuracy"] >= 0.5  # a 10%-per-step-error oracle
     round0 = json.loads((out / "state.json").read_text())["rounds"][0]
     by_component, skipped = round0["views_by_component"], round0["views_skipped"]
-    assert by_component["answer"] == 12 and by_component["rationale:solver"] == 12
+    assert by_component["answer"] == 12 and by_component["rationale:solver"] == solver["ok"]
     # every smollm2 rationale either became a view or is counted with its reason
     smollm2_skipped = sum(n for k, n in skipped.items() if k.startswith("smollm2:"))
     assert by_component.get("rationale:smollm2", 0) + smollm2_skipped == 12, (by_component, skipped)
@@ -45,7 +48,7 @@ def test_quickstart_pipeline_on_tiny_models(registry, tmp_path):
     assert (out / "student" / "config.json").exists() and (out / "student" / "README.md").exists()
     report = (out / "report.md").read_text()
     assert "Example rationales" in report and "loss_curves.png" in report
-    assert "rationale:solver 12" in report
+    assert f"rationale:solver {solver['ok']}" in report
     from transformers import AutoModelForCausalLM
 
     assert AutoModelForCausalLM.from_pretrained(out / "student").config.num_hidden_layers == 2
