@@ -168,7 +168,9 @@ def test_validation_rejects_a_byte_tokenizer_student_and_a_teacher_that_cannot_s
         load_pipeline(None, registry, text=PIPELINE % "hf")
     assert "byte tokenizer" in err.value.render() and "student.tokenizer: some/teacher" in err.value.render()
     with pytest.raises(ConfigError) as err:
-        load_pipeline(None, registry, text=(PIPELINE % "openai_compat").replace(
+        # a programmatic teacher writes text only (openai_compat can score now, through vLLM's prompt_logprobs)
+        load_pipeline(None, registry, text=(PIPELINE % "hf").replace(
+            "type: hf, model: some/teacher}]", "type: synthetic_solver}]").replace(
             "student: {type: hf, config: {model_type: llama, hidden_size: 32}}",
             "student: {type: hf, model: some/teacher}"))
     assert "capability score" in err.value.render()

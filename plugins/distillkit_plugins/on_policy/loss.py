@@ -327,7 +327,8 @@ class OnPolicy(StudentLoss):
         if self._hook is not None:
             self._hook.remove()
         first = weakref.ref(next(p for p in student.model.parameters() if p.requires_grad))
-        loss = weakref.ref(self)  # the hook is global: it must not keep the loss, its teachers or the model alive
+        # the hook is global: it must not keep the loss, its teachers or the model alive
+        loss = weakref.ref(self)
 
         def count_step(optimizer, args, kwargs):  # one optimizer step of THIS student's optimizer
             me, param = loss(), first()
