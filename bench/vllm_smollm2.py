@@ -21,9 +21,9 @@ from pathlib import Path
 import httpx
 
 from distillkit.annotation import AnnotationEngine, TeacherCache
-from distillkit.testing.toy_task import YesNoFormat
 from distillkit.components import StrategyContext, Task
 from distillkit.testing import builtin_registry
+from distillkit.testing.toy_task import YesNoFormat
 from distillkit.types import Example
 
 BORN = {"Isaac Newton": 1643, "Albert Einstein": 1879, "Marie Curie": 1867, "Leonardo da Vinci": 1452,

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from distillkit.annotation import AnnotationEngine, TeacherCache
-from distillkit.testing.toy_task import ToyParityTask, oracle_answer, prepared_strategy, toy_examples
 from distillkit.errors import DataError
 from distillkit.testing.server import FakeOpenAIServer
+from distillkit.testing.toy_task import ToyParityTask, oracle_answer, prepared_strategy, toy_examples
 
 
 def annotate(registry, teacher, examples, cache=None):

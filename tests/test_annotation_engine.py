@@ -8,9 +8,9 @@ import pytest
 
 from distillkit.annotation import AnnotationEngine, TeacherCache
 from distillkit.annotation import dispatch as dispatch_mod
-from distillkit.testing.toy_task import ToyParityTask, oracle_answer, prepared_strategy, toy_examples
 from distillkit.components import Teacher, TeacherOptions
 from distillkit.errors import TeacherError, TransientTeacherError
+from distillkit.testing.toy_task import ToyParityTask, oracle_answer, prepared_strategy, toy_examples
 from distillkit.types import Generation, ParsedRationale
 
 

@@ -13,8 +13,8 @@ import sys
 import time
 
 from distillkit.annotation import TeacherCache
-from distillkit.testing.toy_run import annotate_toy
 from distillkit.testing.server import FakeOpenAIServer, FaultPlan
+from distillkit.testing.toy_run import annotate_toy
 
 
 def test_random_faults_end_answered_or_failed_and_rerun_completes(registry, tmp_path):

@@ -89,7 +89,7 @@ def test_a_teacher_with_another_tokenizer_is_a_clear_error_before_step_1(tmp_pat
     loss.bind_teachers({"steps": HFTeacher(model=str(tmp_path / "words_teacher"))})
     trainer = AccelerateTrainer(max_steps=1, batch_size=2, progress=False, save_every=None)
     with pytest.raises(DistillkitError, match="tokenized the target differently") as err:
-        trainer.train(TrainJob(student=tiny_student(), loss=loss, views=views, evaluate=lambda: {},
+        trainer.train(TrainJob(student=tiny_student(), loss=loss, views=views, evaluate=dict,
                                out_dir=tmp_path / "t"))
     assert "'steps'" in str(err.value) and "student.tokenizer" in str(err.value)
 

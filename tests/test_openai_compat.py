@@ -8,9 +8,9 @@ import pytest
 
 from distillkit.annotation import AnnotationEngine, TeacherCache
 from distillkit.annotation import dispatch as dispatch_mod
-from distillkit.testing.toy_task import ToyParityTask, prepared_strategy, toy_examples
 from distillkit.errors import TeacherError
 from distillkit.testing.server import FakeOpenAIServer, FaultPlan
+from distillkit.testing.toy_task import ToyParityTask, prepared_strategy, toy_examples
 
 KEY = "sk-test-very-secret-0123456789"
 

@@ -9,9 +9,9 @@ import pytest
 from distillkit_plugins.openai_compat.structured import schema_name
 from distillkit_plugins.openai_compat.teacher import OpenAICompatTeacher
 
-from distillkit.testing.toy_task import toy_examples
 from distillkit.components.teacher import STRUCTURED
 from distillkit.testing.server import FakeOpenAIServer
+from distillkit.testing.toy_task import toy_examples
 from distillkit.types import TeacherRequest
 
 SCHEMA = {"title": "Verdict reply", "type": "object", "properties": {"answer": {"type": "string"}},

@@ -9,10 +9,10 @@ import pytest
 from distillkit_plugins.basic.example_selection import NearestExamples, RandomExamples
 from distillkit_plugins.basic.rationale_parsing import parse_rationale
 
-from distillkit.testing.toy_task import ToyParityTask, YesNoFormat, prepared_strategy, toy_examples
 from distillkit.components import StrategyContext, Task
 from distillkit.components.answer_format import AnswerFormat
 from distillkit.errors import DataError
+from distillkit.testing.toy_task import ToyParityTask, YesNoFormat, prepared_strategy, toy_examples
 from distillkit.types import Example
 
 

@@ -11,8 +11,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from distillkit_plugins.elad.student_scoring import continuation_logprobs  # noqa: E402
-from distillkit_plugins.hf.tiny import tiny_student  # noqa: E402
+from distillkit_plugins.elad.student_scoring import continuation_logprobs
+from distillkit_plugins.hf.tiny import tiny_student
 
 TEMPLATE = "{% for m in messages %}<user>{{ m['content'] }}</user>{% endfor %}<bot>"
 

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from distillkit.annotation import TeacherCache
-from distillkit.testing.toy_task import oracle_answer, toy_examples
 from distillkit.testing.server import FakeOpenAIServer
+from distillkit.testing.toy_task import oracle_answer, toy_examples
 from tests.test_openai_compat import annotate, retry_after_seen, teacher_for  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.usefixtures("retry_after_seen")

@@ -23,8 +23,8 @@ def apply_defaults(spec: PipelineSpec, registry: Registry) -> tuple[PipelineSpec
         name = registry.default(kind)
         if name is None:
             problems.append((path, f"no {kind} configured, and no installed plugin declares a default {kind}",
-                             f"add a {kind} section {{type: ...}}; `distillkit components {kind}` "
-                             "lists them"))
+                             (f"add a {kind} section {{type: ...}}; `distillkit components {kind}` "
+                              "lists them")))
             return None
         return ComponentSpec(type=name)
 
