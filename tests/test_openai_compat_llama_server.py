@@ -144,8 +144,6 @@ def test_without_structured_output_the_reply_is_free_text(registry, llama_server
     assert not all(_follows(_parses(t), SCHEMA) for t in texts), texts
 
 
-@pytest.mark.xfail(strict=True, reason="openai_compat/scoring.py posts /tokenize with 'prompt'; llama-server reads "
-                   "'content', answers no tokens, and score() returns empty log-probs instead of failing")
 @pytest.mark.parametrize("api", ["chat", "completions"])
 def test_scoring_on_llama_server_fails_saying_it_cannot(registry, llama_server, api):
     # llama-server has no prompt_logprobs: a logit loss bound to it must stop, not train on nothing

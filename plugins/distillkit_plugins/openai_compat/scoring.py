@@ -68,9 +68,13 @@ async def score_one(
             {"model": o.model, "prompt": completion, "add_special_tokens": False},
         )
     )["tokens"]
-    if not ids:
+    if not completion:
         return TokenLogprobs(
             [], [], tokens=[], top_ids=[] if top_k else None, top_logprobs=[] if top_k else None
+        )
+    if not ids:  # llama-server's /tokenize reads another field and answers [] instead of an error
+        raise TeacherError(
+            f"teacher {o.model!r}: {CANNOT} (its /tokenize returned no tokens for the completion)"
         )
     body = {
         "model": o.model,
