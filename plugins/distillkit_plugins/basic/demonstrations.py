@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from distillkit.components import ComponentOptions, CrossCheck, Task
 from distillkit.errors import DataError
@@ -38,8 +38,6 @@ Ask = Callable[[list[Example]], list[Annotation]]
 
 
 class DemonstrationOptions(ComponentOptions):
-    model_config = ConfigDict(extra="forbid")
-
     source: Literal["auto", "gold", "file", "bootstrap", "question_answer"] = Field(
         "auto", description="Where in-context demonstrations come from: gold (the data's rationales), file, "
                             "bootstrap (the teacher explains a few training items first), question_answer (no "
