@@ -168,14 +168,19 @@ def test_a_round_whose_annotations_all_failed_is_evaluated_without_training(reg,
     assert [r["train"]["steps"] for r in s["rounds"]] == [0, 0] and s["final"] is not None
 
 
-def test_resume_shows_the_teacher_the_same_explanations_when_the_selector_kept_none(reg, tmp_path):
-    extra = "rounds: {count: 3, budget_per_round: 4}\n"
+def _crash_in_round_2(reg, tmp_path, extra):
+    """Run with a random selector until the simulated crash in round 2 (rounds 0 and 1 finish)."""
     fake_pipeline.CRASH_IN_ROUND["round"] = 2
     try:
         with pytest.raises(RuntimeError, match="simulated crash"):
             run(reg, tmp_path, extra, selector="{type: random}")
     finally:
         fake_pipeline.CRASH_IN_ROUND["round"] = None
+
+
+def test_resume_shows_the_teacher_the_same_explanations_when_the_selector_kept_none(reg, tmp_path):
+    extra = "rounds: {count: 3, budget_per_round: 4}\n"
+    _crash_in_round_2(reg, tmp_path, extra)
     s = state(run(reg, tmp_path, extra, selector="{type: random}"))
     assert [r["annotation"]["solver"]["calls"] for r in s["rounds"]] == [4, 4, 0]  # round 2: all from the cache
     assert s["teacher_calls"] == 12
@@ -187,12 +192,7 @@ def test_resume_shows_the_teacher_the_same_explanations_when_the_selector_kept_n
 def test_a_round_begun_by_an_older_version_shows_the_teacher_its_saved_explanations(reg, tmp_path):
     """Run folders written before strategies declared ``needs`` saved rounds/NN/student_explanations.json."""
     extra = "rounds: {count: 3, budget_per_round: 4}\n"
-    fake_pipeline.CRASH_IN_ROUND["round"] = 2
-    try:
-        with pytest.raises(RuntimeError, match="simulated crash"):
-            run(reg, tmp_path, extra, selector="{type: random}")
-    finally:
-        fake_pipeline.CRASH_IN_ROUND["round"] = None
+    _crash_in_round_2(reg, tmp_path, extra)
     rdir = tmp_path / "run" / "rounds" / "02"
     ids = list(json.loads((rdir / "student_outputs.json").read_text()))
     (rdir / "student_outputs.json").unlink()
