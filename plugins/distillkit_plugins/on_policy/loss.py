@@ -34,6 +34,10 @@ RATIONALE_LOSSES = {
     "multitask_rationale": "distillkit_plugins.tinyllm.multitask_rationale:MultitaskRationale",
 }
 BUILTIN_TOKENIZERS = (None, "byte", "words")  # built in code: no teacher shares them
+SAME_TOKENIZER_HINT = (
+    "give the student the teacher's tokenizer (student.tokenizer: <teacher model>, or "
+    "init_from/keep_layers); teachers with other tokenizers are not supported (no text-span alignment)"
+)
 
 
 def _loss_class(kind: str) -> type[StudentLoss]:
@@ -214,9 +218,16 @@ class OnPolicy(StudentLoss):
                         location=f"teachers.{i}.id",
                         message=f"on_policy compares token ids, but the student uses the "
                         f"built-in {tokenizer or 'byte'} tokenizer, which teacher {t.id!r} does not share",
-                        hint="give the student the teacher's tokenizer (student.tokenizer: <teacher "
-                        "model>, or init_from/keep_layers); teachers with other tokenizers are not "
-                        "supported (no text-span alignment)",
+                        hint=SAME_TOKENIZER_HINT,
+                    )
+                )
+            elif (diff := _tokenizer_difference(pipeline.student, slot.teacher)) is not None:
+                out.append(
+                    CrossCheck(
+                        location=f"teachers.{i}.id",
+                        message=f"on_policy compares token ids, but teacher {t.id!r} and the student "
+                        f"use different tokenizers: {diff}",
+                        hint=SAME_TOKENIZER_HINT,
                     )
                 )
         return out
@@ -469,6 +480,16 @@ class OnPolicy(StudentLoss):
             batch.labels,
             batch.token_view,
         )
+
+
+def _tokenizer_difference(student: Any, teacher: Any) -> str | None:
+    from distillkit_plugins.on_policy.tokenizers import difference, label, student_source, teacher_source
+
+    s, t = student_source(student), teacher_source(teacher)
+    if s is None or t is None:
+        return None
+    diff = difference(s, t)
+    return None if diff is None else f"{diff} (student: {label(s)}, teacher: {label(t)})"
 
 
 def _ids_key(ids) -> str:
