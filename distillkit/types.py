@@ -84,7 +84,9 @@ class TokenLogprobs:
     ``token_ids[t]`` and ``logprobs[t]`` (natural log-probability of that token given the prompt
     and the tokens before it); ``tokens[t]`` its text piece when the backend gives it. When top-k
     was asked and the backend has it, ``top_ids[t]`` / ``top_logprobs[t]`` hold the teacher's k
-    most likely tokens at that position, most likely first; otherwise both are None.
+    most likely tokens at that position, most likely first; otherwise both are None. ``cost`` is what
+    scoring it cost when the teacher prices its tokens (e.g. ``openai_compat`` with ``prices``: the
+    prompt and completion tokens the server read), else None.
     """
 
     token_ids: list[int]
@@ -92,6 +94,7 @@ class TokenLogprobs:
     tokens: list[str] | None = None
     top_ids: list[list[int]] | None = None
     top_logprobs: list[list[float]] | None = None
+    cost: float | None = None
 
     def __len__(self) -> int:
         return len(self.token_ids)

@@ -164,7 +164,8 @@ def test_scorer_caches_by_text_counts_tokens_retries_and_stops_at_its_budget(tmp
     teacher = _Counting(max_retries=2, backoff_s=0.0)
     scorer = Scorer("t", teacher, ScoreCache(tmp_path / "c.sqlite"), max_calls=3, sleep=lambda s: None)
     out = scorer.score(["p", "p"], ["abc", "de"])
-    assert [len(s) for s in out] == [3, 2] and scorer.spent() == {"calls": 2, "tokens": 5, "cache_hits": 0}
+    assert [len(s) for s in out] == [3, 2]
+    assert scorer.spent() == {"calls": 2, "tokens": 5, "cache_hits": 0, "cost": 0.0}
     again = Scorer("t", teacher, ScoreCache(tmp_path / "c.sqlite"), max_calls=3)
     assert [s.logprobs for s in again.score(["p"], ["abc"])] == [[-1.0] * 3] and again.calls == 0
     assert teacher.asked == [["abc", "de"]]  # the second scorer read the cache file

@@ -135,6 +135,12 @@ class OnPolicy(StudentLoss):
             description="Stop on-policy steps once the teachers "
             "scored this many tokens in a round (null: no cap).",
         )
+        max_scoring_cost: float | None = Field(
+            None,
+            gt=0,
+            description="Stop on-policy steps once scoring cost this much in a round (teachers with "
+            "prices, e.g. openai_compat's; null: no cap). The cost also counts against rounds.max_cost.",
+        )
 
         @field_validator("rationale_loss")
         @classmethod
@@ -290,7 +296,7 @@ class OnPolicy(StudentLoss):
         return {
             "calls": sum(s["calls"] for s in by_teacher.values()),
             "tokens": sum(s["tokens"] for s in by_teacher.values()),
-            "cost": 0.0,
+            "cost": sum(s["cost"] for s in by_teacher.values()),
             "by_teacher": by_teacher,
             **dict(self.stats),
         }
@@ -298,8 +304,11 @@ class OnPolicy(StudentLoss):
     def _budget_left(self) -> bool:
         calls = sum(s.calls for s in self._scorers)
         tokens = sum(s.tokens for s in self._scorers)
+        cost = sum(s.cost for s in self._scorers)
         o = self.options
         if self._max_calls is not None and calls >= self._max_calls:
+            return False
+        if o.max_scoring_cost is not None and cost >= o.max_scoring_cost:
             return False
         return o.max_scored_tokens is None or tokens < o.max_scored_tokens
 

@@ -5,7 +5,8 @@ table ``token_scores``, keyed by the teacher's identity, the prompt TEXT, the co
 ``top_k``; it lives in the run's teacher-cache file unless told otherwise), asks the teacher only
 about the misses (one ``Teacher.score`` call, which batches; transient failures are retried with
 the teacher's ``max_retries`` / ``backoff_s``), stores each answer, and counts what was paid:
-``calls`` (completions scored by the teacher) and ``tokens`` (their tokens). ``max_calls`` and
+``calls`` (completions scored by the teacher), ``tokens`` (their tokens) and ``cost`` (the sum of
+the teacher's ``TokenLogprobs.cost``; cache hits cost nothing). ``max_calls`` and
 ``max_tokens`` cap the spend: a request that would pass a cap raises ``BudgetSpent`` before the
 teacher is asked.
 """
@@ -105,6 +106,7 @@ class Scorer:
         self.teacher_id, self.teacher, self.cache = teacher_id, teacher, cache
         self.max_calls, self.max_tokens = max_calls, max_tokens
         self.calls = self.tokens = self.cache_hits = 0
+        self.cost = 0.0
         self._sleep = sleep
         self._identity: dict[str, Any] | None = None
 
@@ -113,8 +115,8 @@ class Scorer:
             self._identity = self.teacher.identity()
         return self._identity
 
-    def spent(self) -> dict[str, int]:
-        return {"calls": self.calls, "tokens": self.tokens, "cache_hits": self.cache_hits}
+    def spent(self) -> dict[str, Any]:
+        return {"calls": self.calls, "tokens": self.tokens, "cache_hits": self.cache_hits, "cost": self.cost}
 
     def score(self, prompts: list[str], completions: list[str], *, top_k: int = 0) -> list[TokenLogprobs]:
         if len(prompts) != len(completions):
@@ -137,6 +139,7 @@ class Scorer:
             fresh = self._ask([prompts[first[k]] for k in todo], [completions[first[k]] for k in todo], top_k)
             self.calls += len(todo)
             self.tokens += sum(len(s) for s in fresh)
+            self.cost += sum(s.cost or 0.0 for s in fresh)
             new = dict(zip(todo, fresh))
             if self.cache is not None:
                 self.cache.put_many(self.teacher_id, new)

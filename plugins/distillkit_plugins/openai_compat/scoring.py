@@ -17,7 +17,7 @@ from typing import Any
 
 from distillkit.errors import TeacherError, TransientTeacherError
 from distillkit.types import TokenLogprobs
-from distillkit_plugins.openai_compat.responses import raise_for_status
+from distillkit_plugins.openai_compat.responses import cost_of, raise_for_status
 
 CANNOT = (
     "the server returned no prompt_logprobs, so it cannot score given text (vLLM can; llama-server "
@@ -88,6 +88,11 @@ async def score_one(
     if not rows:
         raise TeacherError(f"teacher {o.model!r}: {CANNOT}")
     rows = rows[-len(ids) :]
+    # priced like a generation: the server read prompt + completion and wrote one token
+    usage = data.get("usage") or {}
+    cost = cost_of(
+        usage.get("prompt_tokens", len(prompt_ids) + len(ids)), usage.get("completion_tokens", 1), o.prices
+    )
     logprobs, tokens, top_ids, top_lps = [], [], [], []
     for tok, row in zip(ids, rows):
         entry = (row or {}).get(str(tok))
@@ -105,6 +110,7 @@ async def score_one(
         tokens=tokens,
         top_ids=top_ids if top_k else None,
         top_logprobs=top_lps if top_k else None,
+        cost=cost,
     )
 
 

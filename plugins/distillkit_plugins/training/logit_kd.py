@@ -99,7 +99,7 @@ class LogitKD(StudentLoss):
         self._teachers, self._cache_path, self._scorer = dict(teachers), cache_path, None
 
     def teacher_spend(self) -> dict[str, Any]:
-        return {} if self._scorer is None else {**self._scorer.spent(), "cost": 0.0}
+        return {} if self._scorer is None else self._scorer.spent()
 
     def prepare_training(self, *, student: Any, data: Any, out_dir: Path, accelerator: Any) -> None:
         """Score missing views on the main process (teacher set up, used, closed), then load the table."""
