@@ -135,6 +135,15 @@ class OnPolicy(StudentLoss):
             description="Stop on-policy steps once the teachers "
             "scored this many tokens in a round (null: no cap).",
         )
+        prompt_selector: dict[str, Any] | None = Field(
+            None,
+            description="A sample selector, {type: elad | least_confidence | ... , ...its options}, that "
+            "picks before each round's training which prompts get on-policy feedback (see "
+            "docs/on_policy.md); null: every micro-batch samples from its own prompts.",
+        )
+        selected_prompts: int | None = Field(
+            None, ge=1, description="With prompt_selector: how many prompts it picks per round."
+        )
         max_scoring_cost: float | None = Field(
             None,
             gt=0,
@@ -162,6 +171,8 @@ class OnPolicy(StudentLoss):
                 raise ValueError("at least one teacher needs a weight > 0")
             if self.topk_weight > 0 and self.top_k == 0:
                 raise ValueError("topk_weight > 0 needs top_k > 0 (e.g. top_k: 20)")
+            if (self.prompt_selector is None) != (self.selected_prompts is None):
+                raise ValueError("prompt_selector and selected_prompts go together (e.g. {type: elad} and 8)")
             if self.rationale_loss is None and (
                 self.rationale_only_steps or self.lam < 1 or self.rationale_weight
             ):
@@ -187,6 +198,8 @@ class OnPolicy(StudentLoss):
         self._scorers: list[Any] = []
         self._prompts: dict[str, str] = {}  # id key of an anchor prompt -> its text
         self._prompt_texts: dict[str, None] = {}  # every anchor prompt views() made, in order
+        self._examples: dict[str, tuple[Example, Task]] = {}  # anchor prompt -> its example (selection)
+        self._selection = None
         self._step = 0
         self._micro = 0
         self._hook = None
@@ -197,6 +210,13 @@ class OnPolicy(StudentLoss):
     @classmethod
     def cross_check(cls, options: Any, pipeline: Any) -> list[CrossCheck]:
         out = []
+        if options.prompt_selector is not None:
+            from distillkit_plugins.on_policy.prompt_selection import problems
+
+            out += [
+                CrossCheck(location=f"prompt_selector.{where}", message=msg, hint=hint)
+                for where, msg, hint in problems(options.prompt_selector)
+            ]
         slots = {s.id: s for s in pipeline.teachers}
         student = getattr(pipeline.student, "options", None)
         tokenizer = getattr(student, "tokenizer", None) if student is not None else None
@@ -256,6 +276,7 @@ class OnPolicy(StudentLoss):
         prompt = self.inference_prompt(example, task)
         anchor = View(example.id, prompt, "", ANCHOR, weight=0.0)  # weight 0: never a loss term itself
         self._prompt_texts[prompt] = None
+        self._examples[prompt] = (example, task)
         return ([anchor] + self.inner.views(example, annotations, task)) if self.inner else [anchor]
 
     def inference_prompt(self, example: Example, task: Task) -> str:
@@ -337,6 +358,7 @@ class OnPolicy(StudentLoss):
             )
         self._student = student
         self.remember_prompts(list(self._prompt_texts))
+        self._choose_prompts(Path(out_dir))
         self._anchor = data.components.index(ANCHOR) if ANCHOR in data.components else None
         cache = ScoreCache(self._cache_path) if self._cache_path is not None else None
         self._scorers = [Scorer(t.id, self._teachers[t.id], cache) for t in self.options.teachers]
@@ -360,6 +382,21 @@ class OnPolicy(StudentLoss):
 
         self._hook = register_optimizer_step_post_hook(count_step)
         weakref.finalize(self, self._hook.remove)  # unregistered when the loss goes away
+
+    def _choose_prompts(self, out_dir: Path) -> None:
+        """With a prompt_selector: its pick among this round's prompts (prompt_selection.py)."""
+        from distillkit_plugins.on_policy.prompt_selection import PromptSelection
+
+        o = self.options
+        if o.prompt_selector is None or not self._examples:
+            self._selection = None
+            return
+        self._selection = PromptSelection(o.prompt_selector, o.selected_prompts, o.seed)
+        task = next(iter(self._examples.values()))[1]
+        examples = [e for e, _ in self._examples.values()]
+        self._selection.choose(
+            examples, task, self._student, lambda e: self.inference_prompt(e, task), out_dir
+        )
 
     def remember_prompts(self, prompts: list[str]) -> None:
         """Map the student's encoding of each prompt back to its text (for the teachers)."""
@@ -385,6 +422,10 @@ class OnPolicy(StudentLoss):
             )
         if not anchors:
             return {}
+        if self._selection is not None and self._selection.prompts:  # the selector's prompts instead
+            texts = self._selection.draw(len(anchors), self._step, self._micro)
+            self.stats["selected_prompt_samples"] += len(texts)
+            return {ON_POLICY: self.step_loss(texts, self._student.encode_prompts(texts))}
         return {
             ON_POLICY: self.step_loss(
                 [self._prompts[_ids_key(v.prompt)] for v in anchors], [list(v.prompt) for v in anchors]

@@ -1,0 +1,74 @@
+"""on_policy's prompt_selector: a sample selector (here least_confidence, one of ELAD's) picks which
+prompts get on-policy feedback within a round; only those are sampled and scored, the choice is the
+selector's own ranking under the student as the round starts, and it is saved for a resumed run."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from distillkit_plugins.hf.teacher import HFTeacher
+from distillkit_plugins.hf.tiny import tiny_student
+from distillkit_plugins.on_policy.loss import OnPolicy
+from distillkit_plugins.training.toy import toy_task
+from distillkit_plugins.training.trainer import AccelerateTrainer
+
+from distillkit.components import SelectionContext, TrainJob
+from distillkit.config.load import load_pipeline
+from distillkit.errors import ConfigError
+from tests.test_on_policy import PIPELINE, _sharp_teacher
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+END = "teachers: [{id: big}]}"  # the end of PIPELINE's loss line, where options are added
+SELECTOR = {"type": "least_confidence", "max_new_tokens": 8, "answer_max_new_tokens": 4}
+
+
+class _Recording(HFTeacher):
+    """An hf teacher that remembers the prompts it was asked to score."""
+
+    asked: list
+
+    def score(self, prompts, completions, *, top_k=0):
+        self.asked = getattr(self, "asked", []) + list(prompts)
+        return super().score(prompts, completions, top_k=top_k)
+
+
+def test_only_the_selected_prompts_are_sampled_and_scored(tmp_path, registry):
+    teacher = _Recording(model=_sharp_teacher(tmp_path / "teacher"), batch_size=8)
+    task = toy_task(8)
+    loss = OnPolicy(teachers=[{"id": "t"}], max_new_tokens=8, prompt_selector=SELECTOR, selected_prompts=2)
+    examples = task.load().train
+    views = [v for e in examples for v in loss.views(e, {}, task)]
+    loss.bind_teachers({"t": teacher})
+    AccelerateTrainer(max_steps=3, batch_size=4, learning_rate=1e-3, save_every=None, progress=False).train(
+        TrainJob(student=tiny_student(), loss=loss, views=views, evaluate=dict, out_dir=tmp_path / "train")
+    )
+    saved = json.loads((tmp_path / "train" / "on_policy_prompts.json").read_text())
+    prompts = {loss.inference_prompt(e, task): e.id for e in examples}
+    assert len(saved["prompts"]) == 2 and set(saved["prompts"]) <= set(prompts)
+    assert set(teacher.asked) == set(saved["prompts"])  # every scored sample came from the choice
+    assert loss.teacher_spend()["selected_prompt_samples"] == 3 * 4
+    # the choice is the selector's own top 2 under the student as training started
+    fresh = tiny_student()
+    fresh.load()
+    ctx = SelectionContext(round=0, task=task, rng=random.Random(0), student=fresh,
+                           inference_prompt=lambda e: loss.inference_prompt(e, task))
+    options = {k: v for k, v in SELECTOR.items() if k != "type"}
+    top = registry.create("selector", "least_confidence", **options)
+    assert [s.example.id for s in top.select(examples, 2, ctx)] == [prompts[p] for p in saved["prompts"]]
+    teacher.close()
+
+
+def test_prompt_selector_is_validated(registry):
+    base = PIPELINE % ("hf", "", "{type: hf, model: some/teacher}")
+    for loss, expected in (
+        ("prompt_selector: {type: no_such}, selected_prompts: 4", "loss.prompt_selector.type"),
+        ("prompt_selector: {type: elad, lam: 2}, selected_prompts: 4", "loss.prompt_selector.lam"),
+        ("prompt_selector: {type: elad}", "prompt_selector and selected_prompts go together"),
+    ):
+        with pytest.raises(ConfigError) as err:
+            load_pipeline(None, registry, text=base.replace(END, f"teachers: [{{id: big}}], {loss}}}"))
+        assert expected in err.value.render().replace("[", ".").replace("]", ""), err.value.render()
+    ok = base.replace(END, "teachers: [{id: big}], prompt_selector: {type: elad}, selected_prompts: 4}")
+    assert load_pipeline(None, registry, text=ok).loss.options.selected_prompts == 4
