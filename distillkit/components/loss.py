@@ -36,6 +36,9 @@ class StudentLoss(Component):
     hook = "register_student_losses"
     requires_teacher_capabilities: ClassVar[frozenset[str]] = frozenset()
     student_reasons: ClassVar[bool] = False  # the student writes a rationale before its answer at inference
+    #: ``views`` reads the training items' gold answers; a loss that trains on the teachers' answers
+    #: only (an unlabeled pool) says False, and then nothing else in a run reads them either.
+    uses_gold_answer: bool = True
     must_override = (("views",), ("inference_prompt",))
     #: Unusable annotations so far by "<teacher>:<reason>" (missing, failed, empty...). Losses that
     #: count assign their own Counter in ``__init__``; the default counts nothing.

@@ -54,12 +54,13 @@ def _own_answer_strategy(registry: Registry) -> RationaleStrategy | None:
 def _examples(run: RunContext, per_teacher: int = 2) -> list[dict[str, Any]]:
     shown: list[dict[str, Any]] = []
     by_id = {e.id: e for e in run.splits.train}
+    gold = run.pipeline.loss.uses_gold_answer  # an unlabeled pool's gold is never read, not even here
     for slot in run.pipeline.teachers:
         picked = [(i, a[slot.id]) for i, a in run.labeled.items()
                   if slot.id in a and a[slot.id].ok][:per_teacher]
         for ex_id, ann in picked:
             shown.append({"teacher": slot.id, "question": run.pipeline.task.student_input(by_id[ex_id]),
-                          "gold": by_id[ex_id].answer, "rationale": ann.rationale, "answer": ann.answer})
+                          "gold": by_id[ex_id].answer if gold else None, "rationale": ann.rationale, "answer": ann.answer})
     return shown
 
 

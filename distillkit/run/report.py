@@ -128,7 +128,8 @@ def write_report(run_dir: Path, p: ResolvedPipeline, state: RunState, teachers: 
     if examples:
         lines += ["", "## Example rationales", ""]
         for ex in examples:
-            lines += [f"**{ex['teacher']}** on: {ex['question']!r} (gold: {ex['gold']})", "", "```",
+            gold = ex["gold"] if ex["gold"] is not None else "not read, unlabeled pool"
+            lines += [f"**{ex['teacher']}** on: {ex['question']!r} (gold: {gold})", "", "```",
                       str(ex["rationale"]), f"-> {ex['answer']}", "```", ""]
     samples = [s for r in state.rounds for tid, s in r["annotation"].items() for s in s.get("parse_error_samples", [])]
     if samples:

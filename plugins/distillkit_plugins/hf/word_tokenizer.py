@@ -16,11 +16,13 @@ from distillkit_plugins.hf.byte_tokenizer import BOS, EOS, PAD
 UNK = "<unk>"
 # The task's questions, then the words of the built-in student prompts and targets: the
 # answer/rationale views and their prefixes (multitask_rationale, answer_only), cot_sft's cue and
-# template, and teacher_revision's verdicts and steps.
+# template, teacher_revision's verdicts and steps, then synthetic_elimination's words.
 WORDS = ("Start", "with", "Add", "Subtract", "Multiply", "Divide", "by", "Then", "add", "subtract", "multiply",
          "divide", "What", "is", "the", "result", "Let's", "think", "step", "So", "answer", "Verdict", "all",
          "steps", "correct", "final", "wrong", "missing", "no", "found", "Step", "to", "get", "from",
-         "predict", "Answer", "Explanation", "explain", "rationale", "reason")
+         "predict", "Answer", "Explanation", "explain", "rationale", "reason",
+         # synthetic_elimination (appended: earlier ids stay as they were)
+         "Options", "Clue", "it", "even", "odd", "above", "below", "rules", "out", "left", "Which", "none")
 PIECES = r" ?\d+| ?[A-Za-z']+| ?[^\sA-Za-z\d]|\s"  # numbers, words, single marks, each with its space
 
 

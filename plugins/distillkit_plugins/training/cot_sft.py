@@ -5,6 +5,8 @@ from __future__ import annotations
 import string
 from collections import Counter
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from distillkit.components import ComponentOptions, StudentLoss, Task
@@ -15,9 +17,11 @@ COT_CUE = "\nLet's think step by step.\n"
 
 
 class CotSFT(StudentLoss):
-    """Chain-of-thought fine-tuning: target = teacher rationale + "So the answer is <gold answer>".
+    """Chain-of-thought fine-tuning: target = teacher rationale + "So the answer is <teacher's answer>".
 
-    With ``teacher`` set, one view per example from that teacher; with ``teacher: null``, one
+    ``target_answer: teacher`` (default) trains on the answer the teacher stated, so the training
+    pool needs no labels (ELAD's unlabeled pool); an annotation without an answer gives no view
+    (skipped as ``no_answer``). ``target_answer: gold`` uses the dataset's answer instead. With ``teacher`` set, one view per example from that teacher; with ``teacher: null``, one
     view per teacher whose annotation is usable (component ``cot:<teacher>`` each, weight 1).
     Examples without a usable rationale give no view; ``skipped`` counts them by teacher and reason.
     """
@@ -29,8 +33,11 @@ class CotSFT(StudentLoss):
         teacher: str | None = Field(None, description="Teacher id whose rationales to learn; null: every teacher.")
         template: str = Field(
             "{rationale}\nSo the answer is {answer}",
-            description="The target; must contain {rationale} and {answer} (the gold answer).",
+            description="The target; must contain {rationale} and {answer} (see target_answer).",
         )
+        target_answer: Literal["teacher", "gold"] = Field(
+            "teacher", description="The {answer} of the target: the teacher's stated answer (the pool needs no "
+            "labels) or the dataset's gold answer.")
         prefix: str = Field("", description="Text before the question.")
         cue: str = Field(COT_CUE, description="Text after the question that starts the reasoning.")
 
@@ -41,6 +48,10 @@ class CotSFT(StudentLoss):
             if names != {"rationale", "answer"}:
                 raise ValueError(f"template must use exactly {{rationale}} and {{answer}}, got {sorted(names)}")
             return value
+
+    @property
+    def uses_gold_answer(self) -> bool:
+        return self.options.target_answer == "gold"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,10 +65,20 @@ class CotSFT(StudentLoss):
         out = []
         for teacher in self.teacher_ids() or sorted(annotations):
             rationale = usable_rationale(annotations.get(teacher), self.skipped, teacher)
-            if rationale is not None:
-                target = self.options.template.format(rationale=rationale, answer=example.answer.strip())
-                out.append(View(example.id, prompt, target, f"cot:{teacher}"))
+            if rationale is None:
+                continue
+            answer = self._answer(example, annotations[teacher])
+            if answer is None:
+                self.skipped[f"{teacher}:no_answer"] += 1
+                continue
+            target = self.options.template.format(rationale=rationale, answer=answer)
+            out.append(View(example.id, prompt, target, f"cot:{teacher}"))
         return out
+
+    def _answer(self, example: Example, annotation: Annotation) -> str | None:
+        if self.options.target_answer == "gold":
+            return example.answer.strip()
+        return annotation.answer.strip() if (annotation.answer or "").strip() else None
 
     def inference_prompt(self, example: Example, task: Task) -> str:
         return student_prompt(self.options.prefix, task, example, self.options.cue)

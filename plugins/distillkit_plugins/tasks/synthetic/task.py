@@ -12,10 +12,7 @@ from distillkit.components.answer_format import AnswerFormat
 from distillkit.errors import DataError
 from distillkit.types import Example, Splits
 from distillkit_plugins.tasks.synthetic.problems import Knobs, generate_problem
-
-SPLIT_ORDER = ("test", "validation", "train")  # held-out splits first: they stay fixed when train_size changes
-MAX_TRIES_PER_ITEM = 50
-
+from distillkit_plugins.tasks.synthetic.splits import generate_splits
 
 MAX_SIZE = 1_000_000  # generated in memory before the run starts: a typo such as 1.0e+12 must not hang it
 
@@ -76,33 +73,14 @@ class SyntheticArithmetic(Task):
     def load(self) -> Splits:
         sizes = {"train": self.options.train_size, "validation": self.options.validation_size,
                  "test": self.options.test_size}
-        seen: set[str] = set()
-        splits = {split: self._generate(split, sizes[split], seen) for split in SPLIT_ORDER}
-        return Splits(**splits)
+        return generate_splits("synthetic_arithmetic", self.options.seed, sizes, self._draw,
+                               "raise max_steps, max_operand or max_value")
 
-    def _generate(self, split: str, size: int, seen: set[str]) -> list[Example]:
-        rng = random.Random(f"synthetic_arithmetic:{self.options.seed}:{split}")
-        knobs, out = self.knobs(), []
-        for _ in range(size * MAX_TRIES_PER_ITEM):
-            if len(out) == size:
-                break
-            try:
-                problem = generate_problem(rng, knobs)
-            except ValueError as exc:
-                raise DataError(f"synthetic_arithmetic: cannot generate a problem: {exc}; "
-                                f"widen max_value or the operand range, or add operations") from None
-            question = problem.question()
-            if question in seen:
-                continue
-            seen.add(question)
-            out.append(Example(
-                id=f"arith-{split}-{len(out)}", question=question, answer=str(problem.answer),
-                rationale=problem.rationale(self.options.rationale_style), meta=problem.meta(),
-            ))
-        if len(out) < size:
-            raise DataError(
-                f"synthetic_arithmetic: only {len(out)} distinct {split} problems found after "
-                f"{size * MAX_TRIES_PER_ITEM} draws (asked for {size}); the knobs allow too few distinct "
-                f"problems: raise max_steps, max_operand or max_value, or ask for fewer"
-            )
-        return out
+    def _draw(self, rng: random.Random, split: str, index: int) -> Example:
+        try:
+            problem = generate_problem(rng, self.knobs())
+        except ValueError as exc:
+            raise DataError(f"synthetic_arithmetic: cannot generate a problem: {exc}; "
+                            f"widen max_value or the operand range, or add operations") from None
+        return Example(id=f"arith-{split}-{index}", question=problem.question(), answer=str(problem.answer),
+                       rationale=problem.rationale(self.options.rationale_style), meta=problem.meta())
