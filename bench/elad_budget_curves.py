@@ -8,7 +8,8 @@ teacher's slips and the selection randomness. Writes:
   budget, final test accuracy, teacher-written vs student-kept steps, annotation correctness,
   wall time, and the budget ELAD needs to reach random selection's final accuracy;
 - ``bench/elad_budget_curves.png``: accuracy against budget, one line per condition;
-- ``bench/RESULTS-elad.md``: the tables, with this command.
+- ``bench/RESULTS-elad-arithmetic.md``: the tables, with this command (the current ELAD comparison
+  is ``elad_elimination_bench.py``).
 
     nice -n 10 python bench/elad_budget_curves.py --seeds 0 1 2 3 4   # ~20 min on 2 free cores
     python bench/elad_budget_curves.py --seeds 0 --conditions elad random   # a quick look
@@ -151,8 +152,8 @@ def main(argv: list[str] | None = None) -> None:
                 title=f"synthetic_arithmetic, tiny student, {len(args.seeds)} seeds (mean +- std)")
     from elad_results_table import write_results
 
-    write_results(data, args.out / "RESULTS-elad.md")
-    print(f"wrote {args.out / 'RESULTS-elad.md'}")
+    write_results(data, args.out / "RESULTS-elad-arithmetic.md")
+    print(f"wrote {args.out / 'RESULTS-elad-arithmetic.md'}")
 
 
 if __name__ == "__main__":

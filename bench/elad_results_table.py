@@ -1,6 +1,6 @@
-"""Writes bench/RESULTS-elad.md from the JSON that ``elad_budget_curves.py`` produced.
+"""Writes bench/RESULTS-elad-arithmetic.md from the JSON that ``elad_budget_curves.py`` produced.
 
-    python bench/elad_results_table.py bench/elad_budget_curves.json bench/RESULTS-elad.md
+    python bench/elad_results_table.py bench/elad_budget_curves.json bench/RESULTS-elad-arithmetic.md
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _annotation_table(conds: dict[str, Any]) -> list[str]:
 
 def write_results(data: dict[str, Any], path: Path, notes: str = "") -> Path:
     conds = data["conditions"]
-    lines = ["# ELAD: measured results", "",
+    lines = ["# ELAD on synthetic arithmetic (earlier bench)", "",
              f"Command: `nice -n 10 {data['command']}` (config `{data['config']}`; seeds {data['seeds']}).", "",
              ("Validation accuracy (mean +- std over seeds) after each round, by examples annotated so far, "
               "and test accuracy at the end:"), ""]
@@ -62,5 +62,5 @@ def write_results(data: dict[str, Any], path: Path, notes: str = "") -> Path:
 
 if __name__ == "__main__":
     src = Path(sys.argv[1] if len(sys.argv) > 1 else "bench/elad_budget_curves.json")
-    dst = Path(sys.argv[2] if len(sys.argv) > 2 else "bench/RESULTS-elad.md")
+    dst = Path(sys.argv[2] if len(sys.argv) > 2 else "bench/RESULTS-elad-arithmetic.md")
     print(write_results(json.loads(src.read_text()), dst))

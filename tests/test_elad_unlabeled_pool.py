@@ -75,6 +75,7 @@ def test_default_elad_pipeline_never_reads_pool_gold_and_trains_on_teacher_answe
     memory = json.loads((out / "student" / "memory.json").read_text())
     gold = {e.id: e.answer for e in splits.train}
     summary = summarize_run(out)
+    assert summary["target_answer"] == "teacher (loss cot_sft)"  # the ELAD report says which answers trained
     answers = {i: a for r in summary["rounds"] for i, a in r["annotation"]["answers"].items()}
     question = {e.id: e.question for e in splits.train}
     trained = {i: t.rsplit("So the answer is ", 1)[1] for i in answers for p, t in memory.items()

@@ -165,7 +165,16 @@ def summarize_run(run_dir: str | Path, metric: str = "accuracy") -> dict[str, An
     return {"run_dir": str(run_dir), "name": config.get("name"), "seed": config.get("seed"), "label": label,
             "selector": config["selector"]["type"], "strategies": strategies, "metric": metric,
             "baseline_test": (state.get("baseline") or {}).get(metric), "final_test": final,
-            "teacher_calls": state.get("teacher_calls"), "cost": state.get("cost"), "rounds": rounds}
+            "teacher_calls": state.get("teacher_calls"), "cost": state.get("cost"), "rounds": rounds,
+            "target_answer": _target_answer(config)}
+
+
+def _target_answer(config: dict[str, Any]) -> str:
+    """Which answer the student was trained on: the teachers' (unlabeled pool) or the dataset's gold."""
+    loss = config.get("loss") or {}
+    if "target_answer" in loss:
+        return f"{loss['target_answer']} (loss {loss.get('type')})"
+    return f"as loss {loss.get('type')} defines it"
 
 
 def curves(runs: list[dict[str, Any]], metric: str = "accuracy") -> dict[str, list[dict[str, Any]]]:
@@ -220,7 +229,8 @@ def _no_details(selector: str) -> str:
 def _run_section(run: dict[str, Any], metric: str, show: int) -> list[str]:
     lines = [f"### {run['name']} ({run['label']}, seed {run['seed']})", "",
              (f"Test {metric}: {_fmt(run['baseline_test'])} before, {_fmt(run['final_test'])} after; "
-              f"teacher calls {run['teacher_calls']}, cost {_fmt(run['cost'], 4)}."), "",
+              f"teacher calls {run['teacher_calls']}, cost {_fmt(run['cost'], 4)}; "
+              f"trained on the answers of: {run.get('target_answer', '-')}."), "",
              f"| round | labeled | teacher calls | tokens in/out | cost | validation {metric} | annotations | parse errors |",
              "|---|---|---|---|---|---|---|---|"]
     for r in run["rounds"]:
