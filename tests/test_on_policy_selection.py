@@ -1,4 +1,4 @@
-"""on_policy's prompt_selector: a sample selector (here least_confidence, one of ELAD's) picks which
+"""on_policy's prompt_selector: a sample selector (here least_confidence from the ELAD plugin) picks which
 prompts get on-policy feedback within a round; only those are sampled and scored, the choice is the
 selector's own ranking under the student as the round starts, and it is saved for a resumed run."""
 
@@ -21,7 +21,9 @@ from tests.test_on_policy import PIPELINE, _sharp_teacher
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 END = "teachers: [{id: big}]}"  # the end of PIPELINE's loss line, where options are added
-SELECTOR = {"type": "least_confidence", "max_new_tokens": 8, "answer_max_new_tokens": 4}
+# scored by the student's confidence in its own explanation: distinct scores even for an untrained
+# tiny student (ELAD's answer entropies all tie at 0 there, so the ranking would be a coin toss)
+SELECTOR = {"type": "least_confidence", "confidence_of": "explanation", "max_new_tokens": 8}
 
 
 class _Recording(HFTeacher):
@@ -55,8 +57,9 @@ def test_only_the_selected_prompts_are_sampled_and_scored(tmp_path, registry):
     ctx = SelectionContext(round=0, task=task, rng=random.Random(0), student=fresh,
                            inference_prompt=lambda e: loss.inference_prompt(e, task))
     options = {k: v for k, v in SELECTOR.items() if k != "type"}
-    top = registry.create("selector", "least_confidence", **options)
-    assert [s.example.id for s in top.select(examples, 2, ctx)] == [prompts[p] for p in saved["prompts"]]
+    ranked = registry.create("selector", "least_confidence", **options).select(examples, None, ctx)
+    assert len({s.score for s in ranked}) == len(examples)  # no ties: the top 2 are the selector's
+    assert [s.example.id for s in ranked[:2]] == [prompts[p] for p in saved["prompts"]]
     teacher.close()
 
 
@@ -72,3 +75,17 @@ def test_prompt_selector_is_validated(registry):
         assert expected in err.value.render().replace("[", ".").replace("]", ""), err.value.render()
     ok = base.replace(END, "teachers: [{id: big}], prompt_selector: {type: elad}, selected_prompts: 4}")
     assert load_pipeline(None, registry, text=ok).loss.options.selected_prompts == 4
+
+
+def test_a_saved_choice_is_reused_without_asking_the_selector_again(tmp_path):
+    from distillkit_plugins.on_policy.prompt_selection import SAVED, PromptSelection
+
+    (tmp_path / SAVED).write_text(json.dumps({"prompts": ["p1", "p2", "p3"]}))
+    # a selector that cannot even be built: reading the saved choice must not need it
+    chosen = PromptSelection({"type": "no_such"}, 3, seed=0).choose([], None, None, str, tmp_path)
+    assert chosen == ["p1", "p2", "p3"]
+    draw = PromptSelection({"type": "no_such"}, 3, seed=0)
+    draw.prompts = chosen
+    assert sorted(draw.draw(3, step=1, micro=1)) == chosen  # no repeats while the choice has enough
+    assert draw.draw(2, step=4, micro=1) == draw.draw(2, step=4, micro=1)  # seeded per step
+    assert len(draw.draw(5, step=1, micro=1)) == 5 and set(draw.draw(5, step=1, micro=1)) <= set(chosen)
