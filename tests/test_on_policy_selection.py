@@ -89,3 +89,28 @@ def test_a_saved_choice_is_reused_without_asking_the_selector_again(tmp_path):
     assert sorted(draw.draw(3, step=1, micro=1)) == chosen  # no repeats while the choice has enough
     assert draw.draw(2, step=4, micro=1) == draw.draw(2, step=4, micro=1)  # seeded per step
     assert len(draw.draw(5, step=1, micro=1)) == 5 and set(draw.draw(5, step=1, micro=1)) <= set(chosen)
+
+
+def test_a_pipeline_round_saves_its_choice_and_counts_the_scoring(tmp_path, registry):
+    from distillkit.run.runner import run_pipeline
+
+    folder = _sharp_teacher(tmp_path / "teacher")
+    text = f"""
+name: op-select
+output_dir: {tmp_path / "run"}
+task: {{type: synthetic_arithmetic, train_size: 6, validation_size: 2, test_size: 2}}
+teachers:
+  - {{id: big, type: hf, model: {folder}, max_new_tokens: 8, strategy: {{type: cot}}}}
+student: {{type: hf, model: {folder}}}
+loss: {{type: on_policy, teachers: [{{id: big}}], max_new_tokens: 6, selected_prompts: 2,
+        prompt_selector: {{type: least_confidence, confidence_of: explanation, max_new_tokens: 6}}}}
+trainer: {{type: accelerate, max_steps: 2, batch_size: 2, eval_every: 2, save_every: null, progress: false}}
+evaluation: {{max_new_tokens: 6, baseline: false}}
+"""
+    run_pipeline(load_pipeline(None, registry, text=text), registry)
+    saved = json.loads((tmp_path / "run" / "rounds" / "00" / "train" / "on_policy_prompts.json").read_text())
+    assert len(saved["chosen"]) == 2 and saved["selector"]["type"] == "least_confidence"
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    use = state["rounds"][0]["training_teacher_use"]
+    assert use["selected_prompt_samples"] == 2 * 2 and use["calls"] > 0 and use["cost"] == 0.0
+    assert state["teacher_calls"] == use["calls"]  # score-only teacher: no annotation calls
