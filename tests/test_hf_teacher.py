@@ -137,3 +137,23 @@ def test_real_smollm2_loads_from_the_gguf_file_directly():
     (g,) = teacher.generate_batch(_requests(["What is 2 + 2?"]))
     assert g.text.strip() and type(teacher.model).__name__ == "LlamaForCausalLM"
     teacher.close()
+
+
+def test_stop_strings_end_a_reply_before_them_and_end_the_batch_early(folders):
+    free = HFTeacher(model=folders[0], max_new_tokens=12, batch_size=4)
+    full = free.generate_batch(_requests(PROMPTS))
+    free.close()
+    text = full[0].text
+    stop = next(text[i:i + 2] for i in range(2, len(text) - 2) if text[i:i + 2].strip())
+    teacher = HFTeacher(model=folders[0], max_new_tokens=12, batch_size=4, stop=stop)  # one string is a list
+    assert teacher.options.stop == [stop]
+    out = teacher.generate_batch(_requests(PROMPTS))
+    for g, f in zip(out, full):
+        if stop in f.text:  # greedy: the same text up to the stop string, which is not returned
+            assert g.text == f.text[:f.text.find(stop)] and g.finish_reason == "stop"
+            assert g.completion_tokens < f.completion_tokens
+        else:
+            assert g.text == f.text
+    with pytest.raises(ValidationError, match="at least 1 character"):
+        HFTeacher(model="m", stop=[""])
+    teacher.close()

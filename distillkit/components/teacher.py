@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from distillkit.components.base import Component, ComponentOptions
 from distillkit.types import Generation, TeacherRequest, TokenLogprobs
@@ -13,6 +13,10 @@ from distillkit.types import Generation, TeacherRequest, TokenLogprobs
 GENERATE = "generate"
 SCORE = "score"  # implements Teacher.score: per-token logprobs of given completions (logit_kd, on_policy)
 STRUCTURED = "structured"  # can constrain decoding to TeacherRequest.response_schema (JSON schema)
+
+# Stop strings as OpenAI's `stop` takes them: one string or a list, none of them empty.
+StopStrings = Annotated[list[Annotated[str, StringConstraints(min_length=1)]],
+                        BeforeValidator(lambda value: [value] if isinstance(value, str) else value)]
 
 
 class TeacherOptions(ComponentOptions):

@@ -14,6 +14,8 @@ from typing import Any
 import torch
 from transformers import GenerationConfig
 
+from distillkit_plugins.hf.stop_strings import StopOnStrings, cut_at_stop
+
 
 @dataclass
 class Completion:
@@ -46,7 +48,11 @@ def _eos_ids(config: GenerationConfig) -> set[int]:
     return set(eos) if isinstance(eos, list) else {eos} if eos is not None else set()
 
 
-def _completion(tokens: list[int], eos: set[int], pad: int | None, tokenizer: Any, n_prompt: int) -> Completion:
+def _completion(tokens: list[int], eos: set[int], pad: int | None, tokenizer: Any, n_prompt: int,
+                stop_strings: tuple[str, ...] = (), ended_at: int | None = None) -> Completion:
+    if ended_at is not None:  # a stop string ended the row: what follows is padding
+        text = tokenizer.decode(tokens[:ended_at], skip_special_tokens=True)
+        return Completion(cut_at_stop(text, stop_strings) or "", n_prompt, ended_at, "stop")
     stop = next((i for i, t in enumerate(tokens) if t in eos), None)
     kept = tokens[:stop] if stop is not None else [t for t in tokens if t != pad]
     text = tokenizer.decode(kept, skip_special_tokens=True)
@@ -57,9 +63,13 @@ def _completion(tokens: list[int], eos: set[int], pad: int | None, tokenizer: An
 @torch.no_grad()
 def generate(model: Any, tokenizer: Any, prompts: list[str], *, max_new_tokens: int, num_samples: int = 1,
              temperature: float = 0.0, top_p: float = 1.0, seed: int = 0, batch_size: int = 16,
-             add_special_tokens: bool = True,
+             add_special_tokens: bool = True, stop: tuple[str, ...] = (),
              processor_for: Callable[[list[int]], Any] | None = None) -> list[list[Completion]]:
     """``num_samples`` completions per prompt, in prompt order (greedy when ``temperature == 0``).
+
+    A row ends at its end token or at the first of the ``stop`` strings (cut from the text, as
+    OpenAI's ``stop``), and a batch ends when all its rows have: a few-shot prompt's model that
+    would go on writing the next "Question:" costs only the tokens up to it.
 
     Sampling is seeded without touching the caller's global RNG state, so evaluating during
     training never changes the training run. ``processor_for(prompt indices of a batch)``, when
@@ -82,12 +92,17 @@ def generate(model: Any, tokenizer: Any, prompts: list[str], *, max_new_tokens: 
             batch = tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt",
                                   padding_side="left" if decoder_only else "right").to(model.device)
             extra = {"logits_processor": [processor_for(idx)]} if processor_for else {}
+            stopper = StopOnStrings(tokenizer, stop, batch["input_ids"].shape[1] if decoder_only else 1)
+            if stop:
+                extra["stopping_criteria"] = [stopper]
             out = model.generate(**batch, generation_config=config, **extra)
             # decoder-only outputs repeat the prompt; encoder-decoder ones start with the decoder start token
             new = out[:, batch["input_ids"].shape[1]:] if decoder_only else out[:, 1:]
             rows = new.view(len(idx), config.num_return_sequences, -1).tolist()
-            for i, samples in zip(idx, rows):
-                results[i] = [_completion(s, eos, pad, tokenizer, len(encoded[i])) for s in samples]
+            n = config.num_return_sequences
+            for b, (i, samples) in enumerate(zip(idx, rows)):
+                results[i] = [_completion(s, eos, pad, tokenizer, len(encoded[i]), stop,
+                                          stopper.ended_at.get(b * n + j)) for j, s in enumerate(samples)]
     model.train(was_training)
     if temperature <= 0 and num_samples > 1:  # greedy samples are identical: decode once, repeat
         results = [r * num_samples for r in results]

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from distillkit.components import Teacher, TeacherOptions
-from distillkit.components.teacher import GENERATE, SCORE, STRUCTURED
+from distillkit.components.teacher import GENERATE, SCORE, STRUCTURED, StopStrings
 from distillkit.types import Generation, TeacherRequest, TokenLogprobs
 from distillkit_plugins.hf.options import ModelSourceOptions
 
@@ -38,6 +38,10 @@ class HFTeacher(Teacher):
             "auto", description="Wrap prompts in the chat template: auto = when the tokenizer has one.",
         )
         max_new_tokens: int = Field(256, ge=1, description="Most tokens generated per prompt.")
+        stop: StopStrings = Field(
+            default_factory=list,
+            description="Stop strings, as OpenAI's `stop`: a reply ends before the first one (not returned), and "
+                        "a batch ends once every reply has, e.g. [\"\\n\\nQuestion:\"] after few-shot prompts.")
         temperature: float = Field(0.0, ge=0, description="Sampling temperature; 0 = greedy.")
         top_p: float = Field(1.0, gt=0, le=1, description="Nucleus sampling mass (when sampling).")
         do_sample: bool | None = Field(None, description="Sample instead of greedy; default: temperature > 0.")
@@ -121,7 +125,8 @@ class HFTeacher(Teacher):
         out = generate(self.model, self.tokenizer, self._prompts(prompts),
                        max_new_tokens=opts.max_new_tokens, temperature=opts.temperature if sample else 0.0,
                        top_p=opts.top_p, seed=opts.seed, batch_size=opts.batch_size,
-                       add_special_tokens=not self._use_chat(), processor_for=processor_for)
+                       add_special_tokens=not self._use_chat(), stop=tuple(opts.stop),
+                       processor_for=processor_for)
         return [Generation(text=c.text, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
                            finish_reason=c.finish_reason) for (c,) in out]
 

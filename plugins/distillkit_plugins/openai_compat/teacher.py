@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from distillkit.components import ComponentOptions, CrossCheck, Teacher, TeacherOptions
-from distillkit.components.teacher import GENERATE, SCORE, STRUCTURED
+from distillkit.components.teacher import GENERATE, SCORE, STRUCTURED, StopStrings
 from distillkit.errors import TeacherError, TransientTeacherError
 from distillkit.secrets import looks_like_secret, register_env_name
 from distillkit.types import Generation, TeacherRequest, TokenLogprobs
@@ -47,7 +47,7 @@ class OpenAICompatOptions(TeacherOptions):
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature (0: greedy).")
     top_p: float = Field(1.0, gt=0, le=1, description="Nucleus sampling mass.")
     max_tokens: int = Field(256, ge=1, description="Most tokens generated per answer.")
-    stop: list[str] = Field(default_factory=list, description="Stop sequences.")
+    stop: StopStrings = Field(default_factory=list, description="Stop sequences.")
     seed: int | None = Field(None, description="Sampling seed, for servers that honour it (vLLM, llama.cpp, OpenAI).")
     n: int = Field(1, ge=1, le=16, description="Choices per request; the first is used, usage counts all of them.")
     timeout_s: float = Field(60.0, gt=0, description="Deadline of one request, body included, in seconds.")
@@ -81,11 +81,6 @@ class OpenAICompatOptions(TeacherOptions):
         if value is not None:
             register_env_name(value)  # its value is masked in everything the run writes
         return value
-
-    @field_validator("stop", mode="before")
-    @classmethod
-    def _one_stop(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
 
 class OpenAICompatTeacher(Teacher):
