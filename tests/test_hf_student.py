@@ -167,3 +167,17 @@ def test_chat_template_option_wraps_prompts_for_training_and_generation():
     student.tokenizer.chat_template = "{% for m in messages %}<{{ m['content'] }}>{% endfor %}"
     assert student.format_prompt("hi") == "<hi>"
     assert student.encode_prompts(["hi"]) == [student.tokenizer("<hi>", add_special_tokens=False)["input_ids"]]
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_freeze_embeddings_freezes_them_and_a_tied_output_layer_only(tied):
+    student = tiny_student({**TINY_LLAMA, "tie_word_embeddings": tied}, freeze_embeddings=True)
+    model = student.model
+    embed, head = model.get_input_embeddings().weight, model.get_output_embeddings().weight
+    assert (embed is head) == tied
+    assert not embed.requires_grad and head.requires_grad == (not tied)
+    ids = torch.tensor([[5, 6, 7, 8]])
+    model(ids, labels=ids).loss.backward()
+    assert embed.grad is None
+    others = [p for p in model.parameters() if p is not embed]
+    assert others and all(p.requires_grad and p.grad is not None for p in others)

@@ -49,6 +49,11 @@ class HFStudent(StudentModel):
             "or exactly the listed layer indices.",
         )
         lora: LoraOptions | None = Field(None, description="Train LoRA adapters (peft) instead of all weights.")
+        freeze_embeddings: bool = Field(
+            False, description="Keep the token embeddings fixed (and the output layer when it shares them, as "
+            "SmolLM2's does). A 49k-token vocabulary is two thirds of a 4-layer cut's weights: freezing it "
+            "skips their gradient and optimizer update; the pretrained embeddings stay as they are.",
+        )
         max_length: int = Field(512, ge=8, description="Longest prompt+target sequence, in tokens.")
         chat_template: bool = Field(
             False, description="Wrap prompts in the tokenizer's chat template (off: plain `prompt -> target`).",
@@ -98,6 +103,9 @@ class HFStudent(StudentModel):
                 model = keep_layers(model, opts.keep_layers)
         if opts.lora is not None:
             model = apply_lora(model, opts.lora)
+        if opts.freeze_embeddings:
+            # a tied output layer is the same Parameter, so it is frozen with them
+            model.get_input_embeddings().weight.requires_grad_(False)
         self.model, self.tokenizer = model.eval(), tok  # the trainer switches to train mode itself
         self.is_encoder_decoder = bool(model.config.is_encoder_decoder)
         return model, tok
