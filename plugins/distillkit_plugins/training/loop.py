@@ -22,6 +22,7 @@ from distillkit_plugins.training.collate import collate
 from distillkit_plugins.training.encode import encode_views
 from distillkit_plugins.training.fast_modules import fuse_modules
 from distillkit_plugins.training.peak_rss import PeakRSS
+from distillkit_plugins.training.precision import resolve_precision
 from distillkit_plugins.training.rng import preserved_rng
 from distillkit_plugins.training.schedules import make_schedule
 from distillkit_plugins.training.view_loss import (
@@ -56,8 +57,12 @@ def _adamw(model: Any, opts: Any, acc: Accelerator) -> torch.optim.AdamW:
 
 
 def _accelerator(opts: Any, out_dir: Path) -> Accelerator:
+    precision, why = resolve_precision(opts.mixed_precision)
+    if opts.mixed_precision == "auto":
+        log.info("mixed_precision auto -> %s (%s)", precision or "accelerate's setting", why)
+
     def make() -> Accelerator:
-        return Accelerator(cpu=not torch.accelerator.is_available(), mixed_precision=opts.mixed_precision,
+        return Accelerator(cpu=not torch.accelerator.is_available(), mixed_precision=precision,
                            log_with=opts.log_with or None, project_dir=str(out_dir),
                            step_scheduler_with_optimizer=False)
 

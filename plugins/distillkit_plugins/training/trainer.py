@@ -52,8 +52,9 @@ class AccelerateTrainer(Trainer):
             200, ge=1, description="Checkpoint every this many steps (always at the end); null: only at the end.",
         )
         keep_checkpoints: int = Field(1, ge=1, description="Newest checkpoints kept on disk.")
-        mixed_precision: Literal["no", "fp16", "bf16"] | None = Field(
-            None, description="Autocast precision; null: what `accelerate launch`/config says, else no.",
+        mixed_precision: Literal["auto", "no", "fp16", "bf16"] | None = Field(
+            "auto", description="Autocast precision. auto: bf16 on a CUDA GPU with bf16 or a CPU with "
+            "AVX-512 BF16/AMX, else fp32 (or what `accelerate launch` sets); null: what accelerate says.",
         )
         log_every: int = Field(10, ge=1, description="Log loss components, lr and tokens/s every this many steps.")
         log_with: list[Literal["tensorboard", "wandb", "mlflow"]] = Field(
