@@ -9,6 +9,7 @@ The fake-server test of the same protocol runs everywhere (test_on_policy.py).
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -38,12 +39,14 @@ def test_vllm_scores_equal_the_in_process_hf_scores():
     with VllmServer(dtype="float32") as server:
         remote = OpenAICompatTeacher(base_url=server.base_url, model=server.alias, api="chat", timeout_s=300)
         got = remote.score(prompts, completions, top_k=5)
-        port = server.port
+        port, pid = server.port, server.pid
     assert [len(w) for w in want] == [len(g) for g in got] and all(len(w) > 1 for w in want)
     for g, w in zip(got, want):
         assert g.token_ids == w.token_ids
         assert max(abs(a - b) for a, b in zip(g.logprobs, w.logprobs)) < TOLERANCE
         assert [row[0] for row in g.top_ids] == [row[0] for row in w.top_ids]
     assert got[0].token_ids[-1] == 2  # SmolLM2's <|im_end|>: the stop is scored as the eos token
-    with socket.socket() as s:  # the server was stopped by its PID: its port is free again
-        s.bind(("127.0.0.1", port))
+    with pytest.raises(ProcessLookupError):  # stopped by its PID (and reaped)
+        os.kill(pid, 0)
+    with socket.socket() as s:  # nothing listens on its port any more (binding it can still fail: TIME_WAIT)
+        assert s.connect_ex(("127.0.0.1", port)) != 0

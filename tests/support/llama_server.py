@@ -91,6 +91,8 @@ class LlamaServer:
     free machine -t 2 is faster; pass ``threads=2`` there (benches).
     """
 
+    label = "llama-server"  # names the server in startup errors (subclasses launch others)
+
     def __init__(self, *, binary: Path | None = None, model: Path | None = None, alias: str = ALIAS,
                  ctx: int = 16384, parallel: int = 16, threads: int = 1, start_timeout_s: float = 120.0,
                  extra_args: tuple[str, ...] = ()):
@@ -134,7 +136,7 @@ class LlamaServer:
         why = f"exited with code {code}" if code is not None else f"not healthy within {self.start_timeout_s:.0f}s"
         log, tail = self.log_path, self.log_tail()
         self.stop(keep_log=True)
-        raise RuntimeError(f"llama-server on 127.0.0.1:{self.port} {why} (log {log}):\n{tail}")
+        raise RuntimeError(f"{self.label} on 127.0.0.1:{self.port} {why} (log {log}):\n{tail}")
 
     def _launch(self, port: int) -> None:
         self.port = port

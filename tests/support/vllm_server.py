@@ -16,14 +16,9 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from typing_extensions import Self
-
-from tests.support.llama_server import ALIAS, _free_port
+from tests.support.llama_server import ALIAS, LlamaServer
 
 VENV_ENV = "VLLM_VENV"
 DEFAULT_VENV = "/work/vllm-venv"
@@ -36,8 +31,14 @@ def vllm_python() -> Path | None:
     return path if path.exists() else None
 
 
-class VllmServer:
-    """A running vLLM server; use as a context manager (or call start() and stop())."""
+class VllmServer(LlamaServer):
+    """A running vLLM server; use as a context manager (or call start() and stop()).
+
+    Shares LlamaServer's process handling (start and health polling, stop by PID, log tail, context
+    manager); only how the process is launched differs.
+    """
+
+    label = "vLLM"
 
     def __init__(self, *, model: Path | None = None, alias: str = ALIAS, dtype: str = "float32",
                  max_model_len: int = 2048, kv_cache_gb: int = 2, start_timeout_s: float = 600.0):
@@ -56,28 +57,14 @@ class VllmServer:
         self.pid: int | None = None
         self._proc: subprocess.Popen | None = None
 
-    @property
-    def root_url(self) -> str:
-        if self.port is None:
-            raise RuntimeError("the vLLM server is not started")
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def base_url(self) -> str:
-        return f"{self.root_url}/v1"
-
-    def log_tail(self, lines: int = 40) -> str:
-        if self.log_path is None or not self.log_path.exists():
-            return "(no log)"
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def start(self) -> Self:
-        self.port = _free_port()
-        fd, name = tempfile.mkstemp(prefix=f"vllm-{self.port}-", suffix=".log")
+    def _launch(self, port: int) -> None:
+        self.port = port
+        fd, name = tempfile.mkstemp(prefix=f"vllm-{port}-", suffix=".log")
         self.log_path = Path(name)
+        # nice execs vLLM: the PID stopped is vLLM's own process, which stops its engine process
         cmd = ["nice", "-n", "10", str(self.python), "-m", "vllm.entrypoints.openai.api_server",
                "--model", str(self.model), "--served-model-name", self.alias, "--host", "127.0.0.1",
-               "--port", str(self.port), "--max-model-len", str(self.max_model_len), "--dtype", self.dtype,
+               "--port", str(port), "--max-model-len", str(self.max_model_len), "--dtype", self.dtype,
                "--enforce-eager"]
         # without VLLM_HOST_IP its internal queue binds the machine's network address
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "VLLM_HOST_IP": "127.0.0.1",
@@ -86,44 +73,3 @@ class VllmServer:
             self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                           env=env)
         self.pid = self._proc.pid
-        if not self._wait_healthy():
-            code = self._proc.poll()
-            why = (f"exited with code {code}" if code is not None
-                   else f"not healthy within {self.start_timeout_s:.0f}s")
-            log, tail = self.log_path, self.log_tail()
-            self.stop(keep_log=True)
-            raise RuntimeError(f"vLLM on 127.0.0.1:{self.port} {why} (log {log}):\n{tail}")
-        return self
-
-    def _wait_healthy(self) -> bool:
-        deadline = time.monotonic() + self.start_timeout_s
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(self.root_url + "/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        return True
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(1.0)
-        return False
-
-    def stop(self, keep_log: bool = False) -> None:
-        """Stop the server by its PID (nice execs vLLM, so the PID is vLLM's own process)."""
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=30)
-        if not keep_log and self.log_path is not None:
-            self.log_path.unlink(missing_ok=True)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, exc_type, *exc) -> None:
-        self.stop(keep_log=exc_type is not None)
