@@ -54,7 +54,7 @@ def test_only_the_selected_prompts_are_sampled_and_scored(tmp_path, registry):
     # the choice is the selector's own top 2 under the student as training started
     fresh = tiny_student()
     fresh.load()
-    ctx = SelectionContext(round=0, task=task, rng=random.Random(0), student=fresh,
+    ctx = SelectionContext(round=0, task=task, rng=random.Random("0:0"), student=fresh,  # seed:job seed
                            inference_prompt=lambda e: loss.inference_prompt(e, task))
     options = {k: v for k, v in SELECTOR.items() if k != "type"}
     ranked = registry.create("selector", "least_confidence", **options).select(examples, None, ctx)
@@ -91,7 +91,9 @@ def test_a_saved_choice_is_reused_without_asking_the_selector_again(tmp_path):
     assert len(draw.draw(5, step=1, micro=1)) == 5 and set(draw.draw(5, step=1, micro=1)) <= set(chosen)
 
 
-def test_a_pipeline_round_saves_its_choice_and_counts_the_scoring(tmp_path, registry):
+def test_pipeline_rounds_select_then_choose_and_count_the_scoring(tmp_path, registry):
+    """Across rounds the pipeline's selector labels examples; within each round prompt_selector picks
+    among the labeled ones; the scoring calls are the run's teacher calls (score-only teacher)."""
     from distillkit.run.runner import run_pipeline
 
     folder = _sharp_teacher(tmp_path / "teacher")
@@ -106,11 +108,19 @@ loss: {{type: on_policy, teachers: [{{id: big}}], max_new_tokens: 6, selected_pr
         prompt_selector: {{type: least_confidence, confidence_of: explanation, max_new_tokens: 6}}}}
 trainer: {{type: accelerate, max_steps: 2, batch_size: 2, eval_every: 2, save_every: null, progress: false}}
 evaluation: {{max_new_tokens: 6, baseline: false}}
+selector: {{type: least_confidence, confidence_of: explanation, max_new_tokens: 6}}
+rounds: {{count: 2, budget_per_round: 2}}
 """
     run_pipeline(load_pipeline(None, registry, text=text), registry)
-    saved = json.loads((tmp_path / "run" / "rounds" / "00" / "train" / "on_policy_prompts.json").read_text())
-    assert len(saved["chosen"]) == 2 and saved["selector"]["type"] == "least_confidence"
+    rounds, labeled = tmp_path / "run" / "rounds", set()
+    for r in ("00", "01"):
+        selected = (rounds / r / "selected.jsonl").read_text().splitlines()
+        labeled |= {json.loads(line)["id"] for line in selected}
+        saved = json.loads((rounds / r / "train" / "on_policy_prompts.json").read_text())
+        assert len(saved["chosen"]) == 2 and {c["id"] for c in saved["chosen"]} <= labeled
+    assert len(labeled) == 4
     state = json.loads((tmp_path / "run" / "state.json").read_text())
-    use = state["rounds"][0]["training_teacher_use"]
-    assert use["selected_prompt_samples"] == 2 * 2 and use["calls"] > 0 and use["cost"] == 0.0
-    assert state["teacher_calls"] == use["calls"]  # score-only teacher: no annotation calls
+    uses = [rnd["training_teacher_use"] for rnd in state["rounds"]]
+    # round 1 samples afresh (another trainer seed), so it pays for new scores instead of cache hits
+    assert all(u["selected_prompt_samples"] == 2 * 2 and u["calls"] > 0 and u["cost"] == 0.0 for u in uses)
+    assert state["teacher_calls"] == sum(u["calls"] for u in uses)  # score-only teacher: no annotation

@@ -102,7 +102,9 @@ class OnPolicy(StudentLoss):
         top_p: float = Field(1.0, gt=0, le=1, description="Nucleus sampling mass of the student's samples.")
         num_samples: int = Field(1, ge=1, le=16, description="Samples per prompt per step.")
         seed: int = Field(
-            0, ge=0, description="Seed of the student's sampling (per step: seed, step, micro-batch)."
+            0,
+            ge=0,
+            description="Seed of the student's sampling (per step: seed, trainer seed, step, micro-batch).",
         )
         rationale_loss: dict[str, Any] | None = Field(
             None,
@@ -201,6 +203,7 @@ class OnPolicy(StudentLoss):
         self._examples: dict[str, tuple[Example, Task]] = {}  # anchor prompt -> its example (selection)
         self._selection = None
         self._step = 0
+        self._salt = f"{self.options.seed}:0"  # + the trainer's seed, set in prepare_training
         self._micro = 0
         self._hook = None
         self.stats: Counter = Counter()
@@ -339,6 +342,7 @@ class OnPolicy(StudentLoss):
         return [ON_POLICY]
 
     def prepare_training(self, *, student: Any, data: Any, out_dir: Path, accelerator: Any) -> None:
+        import torch
         from torch.optim.optimizer import register_optimizer_step_post_hook
 
         from distillkit_plugins.on_policy.scorer import ScoreCache, Scorer
@@ -365,6 +369,9 @@ class OnPolicy(StudentLoss):
         self._pad = student.tokenizer.pad_token_id
         last = ckpt.latest_checkpoint(Path(out_dir))
         self._step = json.loads((last / ckpt.STATE_FILE).read_text())["step"] if last is not None else 0
+        # the trainer seeded torch with its job's seed (the run's seed + round) just before: rounds draw
+        # other samples (the step count restarts each round), a resumed round the same ones
+        self._salt = f"{self.options.seed}:{torch.initial_seed()}"
         self._micro = 0
         if self._hook is not None:
             self._hook.remove()
@@ -391,7 +398,7 @@ class OnPolicy(StudentLoss):
         if o.prompt_selector is None or not self._examples:
             self._selection = None
             return
-        self._selection = PromptSelection(o.prompt_selector, o.selected_prompts, o.seed)
+        self._selection = PromptSelection(o.prompt_selector, o.selected_prompts, self._salt)
         task = next(iter(self._examples.values()))[1]
         examples = [e for e, _ in self._examples.values()]
         self._selection.choose(
@@ -407,7 +414,7 @@ class OnPolicy(StudentLoss):
         o = self.options
         if self._step < o.rationale_only_steps or not self._budget_left():
             return False
-        return o.lam >= 1 or random.Random(f"{o.seed}:{self._step}").random() < o.lam
+        return o.lam >= 1 or random.Random(f"{self._salt}:{self._step}").random() < o.lam
 
     def token_terms(self, logits: Any, batch: Any, views: list) -> dict[str, Any]:
         self._micro += 1
@@ -440,7 +447,7 @@ class OnPolicy(StudentLoss):
         from distillkit_plugins.on_policy.scorer import BudgetSpent
 
         o, student = self.options, self._student
-        seed = (o.seed * 1_000_003 + self._step) * 1_000 + self._micro
+        seed = random.Random(f"{self._salt}:{self._step}:{self._micro}").randrange(2**31)
         samples = [
             s
             for s in sample_student(

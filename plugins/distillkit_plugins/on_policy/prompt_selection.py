@@ -58,7 +58,7 @@ def problems(spec: dict[str, Any]) -> list[tuple[str, str, str | None]]:
 class PromptSelection:
     """The prompts a selector chose for this round, and a seeded draw from them per micro-batch."""
 
-    def __init__(self, spec: dict[str, Any], k: int, seed: int):
+    def __init__(self, spec: dict[str, Any], k: int, seed: int | str):
         self.spec, self.k, self.seed = spec, k, seed
         self.prompts: list[str] = []
 
