@@ -60,3 +60,17 @@ def test_a_different_end_of_sequence_token_is_reported(registry, folders, tmp_pa
 def test_a_tokenizer_that_cannot_be_loaded_here_is_left_to_the_per_sample_check(registry, folders):
     text = PIPELINE % ("some/hub-teacher", folders["bytes_a"], folders["bytes_a"])  # offline: not loadable
     assert load_pipeline(None, registry, text=text).loss.name == "on_policy"
+
+
+def test_an_openai_compat_teacher_is_checked_through_its_tokenizer_option(registry, folders):
+    served = "  - {id: other, type: openai_compat, model: served, tokenizer: %s, strategy: {type: cot}}"
+    text = PIPELINE % (folders["bytes_b"], "x", folders["bytes_a"])
+    hf_line = "  - {id: other, type: hf, model: x, strategy: {type: cot}}"
+    text = text.replace(hf_line, served % folders["words"])
+    with pytest.raises(ConfigError) as err:
+        load_pipeline(None, registry, text=text)
+    assert "'other'" in err.value.render() and "vocabularies differ" in err.value.render()
+    same = text.replace(folders["words"], folders["bytes_b"])
+    assert load_pipeline(None, registry, text=same).loss.name == "on_policy"
+    without = text.replace(f", tokenizer: {folders['words']}", "")  # unknown before the server is asked
+    assert load_pipeline(None, registry, text=without).loss.name == "on_policy"

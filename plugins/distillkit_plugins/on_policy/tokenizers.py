@@ -3,9 +3,10 @@
 The on_policy loss compares token ids, so a teacher with another tokenizer cannot grade the student's
 tokens (there is no text-span alignment). For an ``hf`` teacher and an ``hf`` student the tokenizers
 are named by their options; when the two sources differ both tokenizers are loaded (a few files, no
-weights) and compared: vocabulary, end-of-sequence token and the split of a probe text. A source that
-cannot be loaded here (a hub id while offline) is not judged: training still compares the ids of
-every scored sample. A server teacher's tokenizer is not known before the server is asked.
+weights) and compared: vocabulary, end-of-sequence token and the split of a probe text. An
+``openai_compat`` teacher is checked when its ``tokenizer`` option says where the served model's
+tokenizer loads from (the server itself is not asked at validation). A source that cannot be loaded
+here (a hub id while offline) is not judged: training still compares the ids of every scored sample.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ Source = tuple[str, "str | None", "str | None"]  # (model or tokenizer name, ggu
 
 
 def teacher_source(teacher: Any) -> Source | None:
-    """The ``hf`` teacher's tokenizer source; None for other teacher types."""
-    if getattr(teacher, "name", None) != "hf":
-        return None
-    o = teacher.options
-    return (o.model, o.gguf_file, o.revision)
+    """An ``hf`` teacher's tokenizer source, an ``openai_compat`` teacher's ``tokenizer``; else None."""
+    o, name = teacher.options, getattr(teacher, "name", None)
+    if name == "openai_compat" and o.tokenizer is not None:
+        return (o.tokenizer, None, None)
+    return (o.model, o.gguf_file, o.revision) if name == "hf" else None
 
 
 def student_source(student: Any) -> Source | None:

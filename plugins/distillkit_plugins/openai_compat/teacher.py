@@ -21,7 +21,7 @@ from distillkit_plugins.openai_compat.urls import check_base_url
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # options that never change an answer: kept out of the cache key so moving servers keeps the cache
-_NOT_IDENTITY = {"base_url", "timeout_s", "prices", "replica_cooldown_s"}
+_NOT_IDENTITY = {"base_url", "timeout_s", "prices", "replica_cooldown_s", "tokenizer"}
 
 
 class Prices(ComponentOptions):
@@ -38,6 +38,9 @@ class OpenAICompatOptions(TeacherOptions):
     model: str = Field(min_length=1, description="Model name as the server knows it (vLLM: --served-model-name).")
     revision: str | None = Field(
         None, description="Model version label for the cache key; change it when the weights behind `model` change.")
+    tokenizer: str | None = Field(
+        None, description="Where the served model's tokenizer loads from (hub id, folder, builtin:...), never sent: "
+                          "lets validation check it against an on_policy student's tokenizer.")
     api: Literal["chat", "completions"] = Field(
         "chat", description="chat: /chat/completions with the prompt as the user message; completions: raw prompt.")
     system_prompt: str | None = Field(None, description="System message for the chat API (part of the cache key).")
