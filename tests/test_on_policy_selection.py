@@ -44,17 +44,19 @@ def test_only_the_selected_prompts_are_sampled_and_scored(tmp_path, registry):
     views = [v for e in examples for v in loss.views(e, {}, task)]
     loss.bind_teachers({"t": teacher})
     AccelerateTrainer(max_steps=3, batch_size=4, learning_rate=1e-3, save_every=None, progress=False).train(
-        TrainJob(student=tiny_student(), loss=loss, views=views, evaluate=dict, out_dir=tmp_path / "train")
+        TrainJob(student=tiny_student(), loss=loss, views=views, evaluate=dict, out_dir=tmp_path / "train",
+                 seed=3)
     )
     saved = json.loads((tmp_path / "train" / "on_policy_prompts.json").read_text())
     prompts = {loss.inference_prompt(e, task): e.id for e in examples}
     assert len(saved["prompts"]) == 2 and set(saved["prompts"]) <= set(prompts)
     assert set(teacher.asked) == set(saved["prompts"])  # every scored sample came from the choice
     assert loss.teacher_spend()["selected_prompt_samples"] == 3 * 4
+    assert loss._selection.seed == "0:3"  # the loss's seed and the trainer's, known before choosing
     # the choice is the selector's own top 2 under the student as training started
     fresh = tiny_student()
     fresh.load()
-    ctx = SelectionContext(round=0, task=task, rng=random.Random("0:0"), student=fresh,  # seed:job seed
+    ctx = SelectionContext(round=0, task=task, rng=random.Random("0:3"), student=fresh,  # seed:job seed
                            inference_prompt=lambda e: loss.inference_prompt(e, task))
     options = {k: v for k, v in SELECTOR.items() if k != "type"}
     ranked = registry.create("selector", "least_confidence", **options).select(examples, None, ctx)

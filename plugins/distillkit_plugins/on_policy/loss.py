@@ -361,6 +361,9 @@ class OnPolicy(StudentLoss):
                 "bind_teachers(); call it yourself when training outside a pipeline"
             )
         self._student = student
+        # the trainer seeded torch with its job's seed (the run's seed + round) just before: rounds draw
+        # other samples (the step count restarts each round), a resumed round the same ones
+        self._salt = f"{self.options.seed}:{torch.initial_seed()}"
         self.remember_prompts(list(self._prompt_texts))
         self._choose_prompts(Path(out_dir))
         self._anchor = data.components.index(ANCHOR) if ANCHOR in data.components else None
@@ -369,9 +372,6 @@ class OnPolicy(StudentLoss):
         self._pad = student.tokenizer.pad_token_id
         last = ckpt.latest_checkpoint(Path(out_dir))
         self._step = json.loads((last / ckpt.STATE_FILE).read_text())["step"] if last is not None else 0
-        # the trainer seeded torch with its job's seed (the run's seed + round) just before: rounds draw
-        # other samples (the step count restarts each round), a resumed round the same ones
-        self._salt = f"{self.options.seed}:{torch.initial_seed()}"
         self._micro = 0
         if self._hook is not None:
             self._hook.remove()
