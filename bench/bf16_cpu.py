@@ -9,6 +9,7 @@ process (same seed, same batches), fp32 and bf16 interleaved per student. Throug
 tokens per wall second and per process CPU-second; the loss curves are the logged losses per step.
 
     python bench/bf16_cpu.py [--students quickstart t5-small t5-base] [--steps 4] [--warmup 1] [--threads 1]
+        [--batch-size 8]
 """
 
 from __future__ import annotations
@@ -43,15 +44,16 @@ def _student_and_views(name: str):
     return student, loss, views
 
 
-def run(name: str, precision: str, steps: int, warmup: int, lr: float) -> dict:
+def run(name: str, precision: str, steps: int, warmup: int, lr: float, batch_size: int) -> dict:
     from distillkit_plugins.training.trainer import AccelerateTrainer
 
     from distillkit.components import TrainJob
 
     student, loss, views = _student_and_views(name)
     cpu_marks: list[float] = []  # process CPU time at every log row (row 0 is written before step 1)
-    trainer = AccelerateTrainer(max_steps=warmup + steps, batch_size=8, learning_rate=lr, log_every=1,
-                                save_every=None, progress=False, mixed_precision=precision, warmup_steps=0)
+    trainer = AccelerateTrainer(max_steps=warmup + steps, batch_size=batch_size, learning_rate=lr,
+                                log_every=1, save_every=None, progress=False, mixed_precision=precision,
+                                warmup_steps=0)
     with tempfile.TemporaryDirectory() as tmp:
         result = trainer.train(TrainJob(
             student=student, loss=loss, views=views, evaluate=dict, out_dir=Path(tmp), select_metric=None,
@@ -69,7 +71,8 @@ def run(name: str, precision: str, steps: int, warmup: int, lr: float) -> dict:
 
 def _one(name: str, precision: str, args: argparse.Namespace) -> dict:
     cmd = [sys.executable, __file__, "--side", name, precision, "--steps", str(args.steps), "--warmup",
-           str(args.warmup), "--threads", str(args.threads), "--lr", str(args.lr)]
+           str(args.warmup), "--threads", str(args.threads), "--lr", str(args.lr), "--batch-size",
+           str(args.batch_size)]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent)}
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -82,19 +85,21 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--lr", type=float, default=6e-4)
+    parser.add_argument("--batch-size", type=int, default=8, help="examples per step (3 views each)")
     parser.add_argument("--side", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     if args.side:
-        print(json.dumps(run(*args.side, args.steps, args.warmup, args.lr)))
+        print(json.dumps(run(*args.side, args.steps, args.warmup, args.lr, args.batch_size)))
         return
     from distillkit_plugins.training.precision import _cpu_flags, resolve_precision
 
     report: dict = {"cpu_bf16_flags": sorted(f for f in _cpu_flags() if "bf16" in f or f.startswith("amx")),
                     "auto_picks": resolve_precision("auto"), "threads": args.threads,
-                    "measured_steps": args.steps, "load_average_start": os.getloadavg()}
+                    "measured_steps": args.steps, "batch_size": args.batch_size,
+                    "load_average_start": os.getloadavg()}
     for name in args.students:
         fp32, bf16 = _one(name, "no", args), _one(name, "bf16", args)
         diffs = [abs(a - b) for a, b in zip(fp32["loss_curve"], bf16["loss_curve"])]
