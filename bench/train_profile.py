@@ -63,12 +63,14 @@ def _collate_range(loop_module):
 def breakdown(events, wall_s: float) -> dict[str, float]:
     """Seconds per part: forward ops by enclosing range, backward ops by their forward op's part,
     the optimizer step, other top-level ops (the loss, glue), and python outside any op."""
-    ranges = [(e.time_range.start, e.time_range.end, e.name[5:]) for e in events if e.name.startswith("part:")]
+    ranges = [(e.time_range.start, e.time_range.end, e.name[5:])
+              for e in events if e.name.startswith("part:")]
     part_of_seq: dict[int, str] = {}
     for e in events:  # forward ops with an autograd node: remember the innermost part they ran in
         if e.sequence_nr >= 0 and not e.name.startswith(("autograd::", "part:")):
             inner = [r for r in ranges if r[0] <= e.time_range.start and e.time_range.end <= r[1]]
-            part_of_seq.setdefault(e.sequence_nr, min(inner, key=lambda r: r[1] - r[0])[2] if inner else "loss")
+            innermost = min(inner, key=lambda r: r[1] - r[0])[2] if inner else "loss"
+            part_of_seq.setdefault(e.sequence_nr, innermost)
     seconds: dict[str, float] = defaultdict(float)
     for e in events:
         if e.cpu_parent is not None:
@@ -104,7 +106,7 @@ def main() -> None:
     student = ref._student(args.model)
     opts = AccelerateTrainer.Options(max_steps=1000, batch_size=8, learning_rate=ref.LR, save_every=None,
                                      progress=False, max_grad_norm=None, mixed_precision="no")
-    job = TrainJob(student=student, loss=loss, views=views, evaluate=lambda: {}, out_dir=Path(tempfile.mkdtemp()),
+    job = TrainJob(student=student, loss=loss, views=views, evaluate=dict, out_dir=Path(tempfile.mkdtemp()),
                    select_metric=None)
     loop = loop_module.TrainingLoop(opts, job)
 
@@ -124,11 +126,13 @@ def main() -> None:
         h.remove()
     parts = breakdown(prof.events(), wall)
     total = sum(parts.values())
-    mm = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in ("aten::mm", "aten::addmm", "aten::bmm"))
+    matmuls = ("aten::mm", "aten::addmm", "aten::bmm")
+    mm = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in matmuls)
     print(json.dumps({
         "model": args.model, "threads": args.threads, "load_average": os.getloadavg(),
         "s_per_step_unprofiled": round(plain, 4), "s_per_step_profiled": round(wall / args.steps, 4),
-        "share_of_profiled_step": {k: round(v / total, 3) for k, v in sorted(parts.items(), key=lambda kv: -kv[1])},
+        "share_of_profiled_step": {k: round(v / total, 3)
+                                   for k, v in sorted(parts.items(), key=lambda kv: -kv[1])},
         "matmul_share (mm+addmm+bmm self time)": round(mm / 1e6 / wall, 3),
         "top_ops_self_s_per_step": {e.key: round(e.self_cpu_time_total / 1e6 / args.steps, 4) for e in sorted(
             prof.key_averages(), key=lambda e: -e.self_cpu_time_total)[:12]},
