@@ -136,9 +136,12 @@ def _strip(result: dict | None) -> dict | None:
     return None if result is None else {k: v for k, v in result.items() if k != "samples"}
 
 
-def paired_bootstrap(a: list[list[bool]], b: list[list[bool]], samples: int = 2000) -> tuple[float, float]:
-    """95% interval of mean(acc a - acc b) over seeds, resampling test items (paired: same items)."""
+def item_bootstrap(a: list[list[bool]], b: list[list[bool]] | None = None,
+                   samples: int = 2000) -> tuple[float, float]:
+    """95% interval of the mean over seeds of acc(a) (or of acc(a) - acc(b): paired, same items),
+    resampling the test items (every seed answers the same items, so they are not pooled as independent)."""
     rng, n = random.Random(0), len(a[0])
+    b = b or [[False] * n for _ in a]
     diffs = []
     for _ in range(samples):
         idx = rng.choices(range(n), k=n)
@@ -149,25 +152,22 @@ def paired_bootstrap(a: list[list[bool]], b: list[list[bool]], samples: int = 20
 
 
 def report(data: dict) -> list[str]:
-    from distillkit_plugins.metrics.intervals import wilson_interval
-
     runs, args = data["runs"], data["args"]
     by = {s: sorted((r for r in runs if r["setup"] == s), key=lambda r: r["seed"]) for s in args["setups"]}
-    lines = [("| setup | teachers | test accuracy, pooled over seeds (95% Wilson CI) "
-              "| per seed (95% Wilson CI) | mean +- std | says 'yes' | wall s / CPU s per run |"),
+    lines = [("| setup | teachers | test accuracy, mean over seeds (95% CI, item bootstrap) "
+              "| per seed (95% Wilson CI) | std over seeds | says 'yes' | wall s / CPU s per run |"),
              "|---|---|---|---|---|---|---|"]
     for s, rs in by.items():
         if not rs:
             continue
-        k, total = sum(r["test_correct"] for r in rs), sum(r["test_n"] for r in rs)
-        lo, hi = wilson_interval(k, total)
+        lo, hi = item_bootstrap([r["hits"] for r in rs])
         per = ", ".join(f"{r['test_accuracy']:.3f} [{r['test_ci'][0]:.2f}, {r['test_ci'][1]:.2f}]"
                         for r in rs)
         accs = [r["test_accuracy"] for r in rs]
         std = statistics.stdev(accs) if len(accs) > 1 else 0.0
         yes = ", ".join(f"{r['predicted_yes']:.2f}" for r in rs)
-        lines.append(f"| {LABELS[s]} | {', '.join(SETUPS[s]) or '-'} | {k / total:.3f} [{lo:.3f}, {hi:.3f}] "
-                     f"| {per} | {statistics.mean(accs):.3f} +- {std:.3f} | {yes} "
+        lines.append(f"| {LABELS[s]} | {', '.join(SETUPS[s]) or '-'} "
+                     f"| {statistics.mean(accs):.3f} [{lo:.3f}, {hi:.3f}] | {per} | {std:.3f} | {yes} "
                      f"| {statistics.mean(r['wall_s'] for r in rs):.0f} / "
                      f"{statistics.mean(r['cpu_s'] for r in rs):.0f} |")
     lines += ["", "Paired differences (same seed, same test items):", "",
@@ -176,7 +176,7 @@ def report(data: dict) -> list[str]:
         if not by.get(a) or not by.get(b) or len(by[a]) != len(by[b]):
             continue
         d = [x["test_accuracy"] - y["test_accuracy"] for x, y in zip(by[a], by[b])]
-        lo, hi = paired_bootstrap([r["hits"] for r in by[a]], [r["hits"] for r in by[b]])
+        lo, hi = item_bootstrap([r["hits"] for r in by[a]], [r["hits"] for r in by[b]])
         lines.append(f"| {a} - {b} | {', '.join(f'{x:+.3f}' for x in d)} | {statistics.mean(d):+.3f} "
                      f"| [{lo:+.3f}, {hi:+.3f}] |")
     extra = [("student before training (the 4-layer cut)", r["baseline_test"]) for r in runs
@@ -198,7 +198,6 @@ def plot(data: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from distillkit_plugins.metrics.intervals import wilson_interval
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for i, s in enumerate(data["args"]["setups"]):
@@ -207,20 +206,21 @@ def plot(data: dict, path: Path) -> None:
             lo, hi = r["test_ci"]
             x = i + (j - (len(rs) - 1) / 2) * 0.12
             ax.errorbar(x, r["test_accuracy"], yerr=[[r["test_accuracy"] - lo], [hi - r["test_accuracy"]]],
-                        fmt="o", color=f"C{i}", capsize=3, label=f"seed {r['seed']}" if i == 0 else None)
+                        fmt="o", color=f"C{i}", capsize=3)
         if rs:
-            k, total = sum(r["test_correct"] for r in rs), sum(r["test_n"] for r in rs)
-            lo, hi = wilson_interval(k, total)
+            lo, hi = item_bootstrap([r["hits"] for r in rs])
             ax.fill_between([i - 0.3, i + 0.3], lo, hi, color=f"C{i}", alpha=0.15)
-            ax.hlines(k / total, i - 0.3, i + 0.3, color=f"C{i}")
+            ax.hlines(statistics.mean(r["test_accuracy"] for r in rs), i - 0.3, i + 0.3, color=f"C{i}")
     ax.axhline(0.5, color="grey", ls=":", lw=1, label="chance (balanced yes/no)")
     ax.set_xticks(range(len(data["args"]["setups"])),
                   [LABELS[s].replace(", ", ",\n", 1).replace(" (", "\n(") for s in data["args"]["setups"]],
                   fontsize=8)
     ax.set_ylabel("test accuracy")
     ax.set_title(f"StrategyQA, 4-layer SmolLM2 student, n={data['runs'][0]['test_n']} test items\n"
-                 "dots: seeds with 95% Wilson CI; band: pooled over seeds", fontsize=9)
-    ax.legend(fontsize=7, loc="lower right")
+                 "dots: seeds 0, 1, 2 left to right, 95% Wilson CI; "
+                 "line and band: mean over seeds, 95% item bootstrap",
+                 fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
@@ -245,7 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="bench/tinyllm_real_data.json")
     ap.add_argument("--results", default=None, help="Markdown table (default: only printed)")
     ap.add_argument("--plot", default=None)
+    ap.add_argument("--from-json", action="store_true", help="only rewrite the tables and plot from --out")
     args = ap.parse_args(argv)
+    if args.from_json:
+        data = json.loads(Path(args.out).read_text())
+        return _write(data, args)
 
     import torch
 
@@ -273,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
             data.update(wall_s=round(time.time() - start, 1), cpu_s=round(cpu_seconds() - cpu0, 1),
                         load_before=load0, load_after=os.getloadavg())
             Path(args.out).write_text(json.dumps(data, indent=1))  # after every run: partial results survive
+    return _write(data, args)
+
+
+def _write(data: dict, args: argparse.Namespace) -> int:
     lines = report(data)
     print("\n".join(lines))
     if args.plot:
