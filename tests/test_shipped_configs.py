@@ -61,7 +61,7 @@ def smoke_overrides(config: dict, tmp_path: Path) -> list[str]:
         files = {s: _write_rows(tmp_path / f"{s}.jsonl", [make(f"{s}{i}") for i in range(6 if s == "train" else 2)])
                  for s in source_splits}
         out += ["task.path=null", "task.subset=null", "task.revision=null", f"task.data_files={json.dumps(files)}"]
-    elif task["type"] == "synthetic_arithmetic":
+    elif task["type"] in ("synthetic_arithmetic", "synthetic_elimination"):
         out += ["task.train_size=6", "task.validation_size=2", "task.test_size=2"]
     elif task["type"] == "tinyllm_released":  # the authors' released files: a fixture in their format
         out += [f"task.root={ROOT / 'tests' / 'fixtures' / 'tinyllm_released'}", "task.max_train_rows=6",
