@@ -60,7 +60,8 @@ def _examples(run: RunContext, per_teacher: int = 2) -> list[dict[str, Any]]:
                   if slot.id in a and a[slot.id].ok][:per_teacher]
         for ex_id, ann in picked:
             shown.append({"teacher": slot.id, "question": run.pipeline.task.student_input(by_id[ex_id]),
-                          "gold": by_id[ex_id].answer if gold else None, "rationale": ann.rationale, "answer": ann.answer})
+                          "gold": by_id[ex_id].answer if gold else None, "rationale": ann.rationale,
+                          "answer": ann.answer})
     return shown
 
 

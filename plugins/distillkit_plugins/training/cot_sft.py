@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import string
 from collections import Counter
-
 from typing import Literal
 
 from pydantic import Field, field_validator
