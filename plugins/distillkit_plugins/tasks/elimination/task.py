@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import random
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from distillkit.components import ComponentOptions, Task
+from distillkit.components import Task
 from distillkit.components.answer_format import AnswerFormat
 from distillkit.types import Example, Splits
 from distillkit_plugins.tasks.elimination.puzzles import generate_puzzle
-from distillkit_plugins.tasks.synthetic.splits import generate_splits
-
-MAX_SIZE = 1_000_000  # generated in memory before the run starts
+from distillkit_plugins.tasks.synthetic.splits import GeneratedSplitsOptions, generate_splits
 
 
 class SyntheticElimination(Task):
@@ -27,21 +25,11 @@ class SyntheticElimination(Task):
     name = "synthetic_elimination"
     licence = "generated (no licence restrictions)"
 
-    class Options(ComponentOptions):
-        seed: int = Field(0, description="Seed of the generator; the same seed gives the same puzzles.")
-        train_size: int = Field(1000, ge=0, le=MAX_SIZE, description="Puzzles in the train split.")
-        validation_size: int = Field(100, ge=0, le=MAX_SIZE, description="Puzzles in the validation split.")
-        test_size: int = Field(200, ge=0, le=MAX_SIZE, description="Puzzles in the test split.")
+    class Options(GeneratedSplitsOptions):
         min_steps: int = Field(2, ge=1, le=8, description="Fewest clues (steps) per puzzle.")
         max_steps: int = Field(4, ge=1, le=8, description="Most clues (steps) per puzzle.")
         max_value: int = Field(30, ge=4, le=999, description="Options are drawn from 1..max_value.")
         max_out_per_step: int = Field(2, ge=1, le=5, description="Most options each clue rules out.")
-
-        @model_validator(mode="after")
-        def _ranges(self):
-            if self.min_steps > self.max_steps:
-                raise ValueError(f"min_steps ({self.min_steps}) is greater than max_steps ({self.max_steps})")
-            return self
 
     @property
     def answer_format(self) -> AnswerFormat:
@@ -54,8 +42,7 @@ class SyntheticElimination(Task):
 
     def load(self) -> Splits:
         o = self.options
-        sizes = {"train": o.train_size, "validation": o.validation_size, "test": o.test_size}
-        return generate_splits("synthetic_elimination", o.seed, sizes, self._draw,
+        return generate_splits("synthetic_elimination", o.seed, o.split_sizes(), self._draw,
                                "raise max_value or max_steps")
 
     def _draw(self, rng: random.Random, split: str, index: int) -> Example | None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from pydantic import Field, model_validator
+
+from distillkit.components import ComponentOptions
 from distillkit.errors import DataError
 from distillkit.types import Example, Splits
 
+MAX_SIZE = 1_000_000  # generated in memory before the run starts: a typo such as 1.0e+12 must not hang it
 SPLIT_ORDER = ("test", "validation", "train")  # held-out first: they stay fixed when train_size changes
 MAX_TRIES_PER_ITEM = 50
 
@@ -38,3 +42,21 @@ def generate_splits(task: str, seed: int, sizes: dict[str, int], draw: Draw, hin
                             f"distinct problems: {hint}, or ask for fewer")
         splits[split] = out
     return Splits(**splits)
+
+
+class GeneratedSplitsOptions(ComponentOptions):
+    """The options every generated task has: its seed, the size of each split, its step range."""
+
+    seed: int = Field(0, description="Seed of the generator; the same seed gives the same items.")
+    train_size: int = Field(1000, ge=0, le=MAX_SIZE, description="Items in the train split.")
+    validation_size: int = Field(100, ge=0, le=MAX_SIZE, description="Items in the validation split.")
+    test_size: int = Field(200, ge=0, le=MAX_SIZE, description="Items in the test split.")
+
+    def split_sizes(self) -> dict[str, int]:
+        return {"train": self.train_size, "validation": self.validation_size, "test": self.test_size}
+
+    @model_validator(mode="after")
+    def _step_range(self):
+        if self.min_steps > self.max_steps:  # both declared by each task, with its own bounds
+            raise ValueError(f"min_steps ({self.min_steps}) is greater than max_steps ({self.max_steps})")
+        return self

@@ -7,14 +7,12 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from distillkit.components import ComponentOptions, Task
+from distillkit.components import Task
 from distillkit.components.answer_format import AnswerFormat
 from distillkit.errors import DataError
 from distillkit.types import Example, Splits
 from distillkit_plugins.tasks.synthetic.problems import Knobs, generate_problem
-from distillkit_plugins.tasks.synthetic.splits import generate_splits
-
-MAX_SIZE = 1_000_000  # generated in memory before the run starts: a typo such as 1.0e+12 must not hang it
+from distillkit_plugins.tasks.synthetic.splits import GeneratedSplitsOptions, generate_splits
 
 
 class SyntheticArithmetic(Task):
@@ -31,11 +29,7 @@ class SyntheticArithmetic(Task):
     name = "synthetic_arithmetic"
     licence = "generated (no licence restrictions)"
 
-    class Options(ComponentOptions):
-        seed: int = Field(0, description="Seed of the generator; the same seed gives the same problems.")
-        train_size: int = Field(1000, ge=0, le=MAX_SIZE, description="Problems in the train split.")
-        validation_size: int = Field(100, ge=0, le=MAX_SIZE, description="Problems in the validation split.")
-        test_size: int = Field(200, ge=0, le=MAX_SIZE, description="Problems in the test split.")
+    class Options(GeneratedSplitsOptions):
         min_steps: int = Field(2, ge=1, le=50, description="Fewest operations per problem.")
         max_steps: int = Field(3, ge=1, le=50, description="Most operations per problem.")
         min_operand: int = Field(1, ge=0, description="Smallest start value and operand.")
@@ -51,8 +45,6 @@ class SyntheticArithmetic(Task):
 
         @model_validator(mode="after")
         def _ranges(self):
-            if self.min_steps > self.max_steps:
-                raise ValueError(f"min_steps ({self.min_steps}) is greater than max_steps ({self.max_steps})")
             if self.min_operand > self.max_operand:
                 raise ValueError(f"min_operand ({self.min_operand}) is greater than max_operand ({self.max_operand})")
             return self
@@ -71,9 +63,7 @@ class SyntheticArithmetic(Task):
         return True  # every problem comes with its computed steps
 
     def load(self) -> Splits:
-        sizes = {"train": self.options.train_size, "validation": self.options.validation_size,
-                 "test": self.options.test_size}
-        return generate_splits("synthetic_arithmetic", self.options.seed, sizes, self._draw,
+        return generate_splits("synthetic_arithmetic", self.options.seed, self.options.split_sizes(), self._draw,
                                "raise max_steps, max_operand or max_value")
 
     def _draw(self, rng: random.Random, split: str, index: int) -> Example:
