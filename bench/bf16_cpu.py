@@ -78,12 +78,18 @@ def _one(name: str, precision: str, args: argparse.Namespace) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def student_bench_parser(doc: str) -> argparse.ArgumentParser:
+    """The arguments every bench over ``_student_and_views``'s students takes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--students", nargs="+", default=["quickstart", "t5-small", "t5-base"])
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
+    return parser
+
+
+def main() -> None:
+    parser = student_bench_parser(__doc__)
     parser.add_argument("--lr", type=float, default=6e-4)
     parser.add_argument("--batch-size", type=int, default=8, help="examples per step (3 views each)")
     parser.add_argument("--side", nargs=2, help=argparse.SUPPRESS)

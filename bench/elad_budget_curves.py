@@ -70,11 +70,12 @@ def run_condition(name: str, seed: int, runs: Path) -> tuple[Path, float]:
     return out, wall
 
 
-def _gold(seed: int) -> dict[str, str]:
+def pool_gold(config: Path, seed: int) -> dict[str, str]:
+    """The pool's gold answers, read here only to score the teacher's answers (never by the runs)."""
     from distillkit.config.load import load_pipeline
     from distillkit.registry import build_registry
 
-    task = load_pipeline(CONFIG, build_registry(), [f"task.seed={seed}"]).task
+    task = load_pipeline(config, build_registry(), [f"task.seed={seed}"]).task
     return {e.id: e.answer for e in task.load().train}
 
 
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     from distillkit_plugins.elad.report import curves, plot_curves, summarize_run
 
     args.runs.mkdir(parents=True, exist_ok=True)
-    golds = {seed: _gold(seed) for seed in args.seeds}
+    golds = {seed: pool_gold(CONFIG, seed) for seed in args.seeds}
     results: dict[str, Any] = {}
     all_summaries: dict[str, list[dict[str, Any]]] = {}
     for name in args.conditions:

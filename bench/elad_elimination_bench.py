@@ -26,6 +26,8 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
+from elad_budget_curves import pool_gold
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "elad" / "elimination_cpu.yaml"
 SAMPLED = "num_samples: 4, temperature: 1.0, max_pool: 90, max_new_tokens: 56"
@@ -60,15 +62,6 @@ def run_condition(name: str, seed: int, runs: Path) -> Path:
     done.write_text(json.dumps({"wall_s": time.monotonic() - wall, "cpu_s": time.process_time() - cpu,
                                 "load_avg": os.getloadavg()}))
     return out
-
-
-def _gold(seed: int) -> dict[str, str]:
-    """The pool's gold answers, read here only to score the teacher's answers (never by the runs)."""
-    from distillkit.config.load import load_pipeline
-    from distillkit.registry import build_registry
-
-    task = load_pipeline(CONFIG, build_registry(), [f"task.seed={seed}"]).task
-    return {e.id: e.answer for e in task.load().train}
 
 
 def record(name: str, seed: int, out: Path, gold: dict[str, str]) -> dict[str, Any]:
@@ -109,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     args.runs.mkdir(parents=True, exist_ok=True)
     records = []
     for seed in args.seeds:
-        gold = _gold(seed)
+        gold = pool_gold(CONFIG, seed)
         for name in args.conditions:
             out = run_condition(name, seed, args.runs)
             records.append(record(name, seed, out, gold))

@@ -15,7 +15,6 @@ load changes least).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import tempfile
@@ -66,12 +65,9 @@ def measure(name: str, steps: int, warmup: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", nargs="+", default=["quickstart", "t5-small", "t5-base"])
-    parser.add_argument("--steps", type=int, default=4)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
+    from bf16_cpu import student_bench_parser
+
+    args = student_bench_parser(__doc__).parse_args()
     torch.set_num_threads(args.threads)
     from distillkit_plugins.training.precision import resolve_precision
     from train_common import matmul_peak_gflops
