@@ -43,7 +43,7 @@ CONDITIONS: dict[str, list[str]] = {
 }
 
 
-def run_condition(name: str, seed: int, runs: Path) -> Path:
+def run_condition(name: str, seed: int, runs: Path, extra: list[str] = ()) -> Path:
     """Run (or reuse) one condition at one seed; its folder holds bench_time.json."""
     from distillkit.config.load import load_pipeline
     from distillkit.registry import build_registry
@@ -54,7 +54,7 @@ def run_condition(name: str, seed: int, runs: Path) -> Path:
     if done.is_file():
         return out
     overrides = [*CONDITIONS[name], f"seed={seed}", f"task.seed={seed}", f"student.init_seed={seed}",
-                 f"teachers[0].seed={seed}", f"output_dir={out}", f"name=elad-elim-{name}"]
+                 f"teachers[0].seed={seed}", f"output_dir={out}", f"name=elad-elim-{name}", *extra]
     registry = build_registry()
     pipeline = load_pipeline(CONFIG, registry, overrides)
     wall, cpu = time.monotonic(), time.process_time()
@@ -95,7 +95,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
     ap.add_argument("--runs", type=Path, default=ROOT / "runs" / "elad-elim-bench", help="Run folders.")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "elad_elimination.json")
+    ap.add_argument("--rounds", type=int, default=None, help="rounds.count (config: 8)")
+    ap.add_argument("--per-round", type=int, default=None, help="rounds.budget_per_round (config: 60)")
+    ap.add_argument("--steps", type=int, default=None, help="trainer.max_steps per round (config: 50)")
     args = ap.parse_args(argv)
+    chosen = (("rounds.count", args.rounds), ("rounds.budget_per_round", args.per_round),
+              ("trainer.max_steps", args.steps))
+    extra = [f"{key}={value}" for key, value in chosen if value is not None]
     import torch
 
     torch.set_num_threads(1)
@@ -104,13 +110,14 @@ def main(argv: list[str] | None = None) -> None:
     for seed in args.seeds:
         gold = pool_gold(CONFIG, seed)
         for name in args.conditions:
-            out = run_condition(name, seed, args.runs)
+            out = run_condition(name, seed, args.runs, extra)
             records.append(record(name, seed, out, gold))
             print(f"{name} seed {seed}: val {records[-1]['val'][-1]:.3f}, {records[-1]['cpu_s']:.0f} CPU-s",
                   flush=True)
             command = ["python", "bench/elad_elimination_bench.py", *(argv or sys.argv[1:])]
             data = {"command": " ".join(command),
-                    "config": str(CONFIG.relative_to(ROOT)), "seeds": args.seeds, "runs": records}
+                    "config": str(CONFIG.relative_to(ROOT)), "overrides": extra, "seeds": args.seeds,
+                    "runs": records}
             args.out.write_text(json.dumps(data, indent=1) + "\n")  # after every run: partial results survive
 
 

@@ -62,6 +62,10 @@ class Teacher(Component):
     #: dataset's explanations, a programmatic solver), so it is never shared between examples and
     #: the example id is part of its cache key.
     answers_from: ClassVar[str] = "prompt"
+    #: False: the answer ignores the prompt and the request's context (it is read per example from a
+    #: file or a dataset), so a strategy that asks about the student's own output (ELAD's revision)
+    #: cannot use this teacher; ``distillkit validate`` reports the pair.
+    reads_request: ClassVar[bool] = True
     #: True: the text is a finished rationale written elsewhere (a dataset's explanations, released
     #: teacher outputs), not fresh model output. Strategies then keep it as it is (no echo
     #: stripping, no cutting at a final-answer statement) and only read the answer from it

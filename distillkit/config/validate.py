@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from distillkit.components import Component
 from distillkit.components.selector import STUDENT
+from distillkit.components.strategy import STUDENT_OUTPUT
 from distillkit.config.defaults import apply_defaults
 from distillkit.config.pipeline import ResolvedPipeline, TeacherSlot
 from distillkit.config.schema import ComponentSpec, PipelineSpec
@@ -191,6 +192,15 @@ def _cross_checks(p: ResolvedPipeline, out: _Collector, registry: Registry) -> N
                         f"loss {p.loss.name!r} needs teacher capability {', '.join(sorted(missing))}, "
                         f"which teacher type {slot.teacher.name!r} does not have",
                         _capability_hint(registry, missing))
+    slots = {slot.id: slot for slot in p.teachers}
+    for i, tid in enumerate(ids):
+        slot = slots.get(tid)
+        if slot and STUDENT_OUTPUT in slot.strategy.needs and not slot.teacher.reads_request:
+            out.add(("teachers", i, "strategy", "type"),
+                    f"strategy {slot.strategy.name!r} asks the teacher about the student's own output, but teacher "
+                    f"type {slot.teacher.name!r} answers from the example alone and never reads the request",
+                    "use a teacher that reads the prompt (an LLM backend or a programmatic solver), or a strategy "
+                    "that asks for whole rationales (e.g. cot)")
     rounds = spec.rounds
     if rounds.count > 1 and rounds.budget_per_round is None:
         out.add(("rounds", "budget_per_round"), "required when rounds.count > 1",

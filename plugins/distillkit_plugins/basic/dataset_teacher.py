@@ -28,6 +28,7 @@ class DatasetTeacher(Teacher):
     name = "dataset"
     cache_answers = False
     answers_from = "example"
+    reads_request = False  # the row is the answer, whatever the prompt asks (it cannot revise)
 
     class Options(TeacherOptions):
         path: str | None = Field(None, description="JSONL or parquet file of rationales; unset: the examples' own "

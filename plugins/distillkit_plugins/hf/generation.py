@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from transformers import GenerationConfig
 
+from distillkit_plugins.hf.cpu_decoding import few_row_linears
 from distillkit_plugins.hf.stop_strings import StopOnStrings, cut_at_stop
 
 
@@ -85,7 +86,7 @@ def generate(model: Any, tokenizer: Any, prompts: list[str], *, max_new_tokens: 
     was_training = model.training
     model.eval()
     cuda = [model.device.index or 0] if model.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda):
+    with torch.random.fork_rng(devices=cuda), few_row_linears(model):
         torch.manual_seed(seed)
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
