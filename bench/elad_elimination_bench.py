@@ -64,7 +64,23 @@ def run_condition(name: str, seed: int, runs: Path, extra: list[str] = ()) -> Pa
     return out
 
 
-def record(name: str, seed: int, out: Path, gold: dict[str, str]) -> dict[str, Any]:
+def llm_tokens(out: Path, n_rounds: int, tokenizer: Any) -> list[int]:
+    """Teacher tokens after each round as an LLM teacher would count them: SmolLM2's tokenizer over
+    every cached call's prompt and reply text (no chat template). A pool item is annotated once, in
+    the round that selected it, so each call is attributed through its example id."""
+    import sqlite3
+
+    round_of = {json.loads(line)["id"]: r for r in range(n_rounds)
+                for line in (out / "rounds" / f"{r:02d}" / "selected.jsonl").read_text().splitlines() if line}
+    per_round = [0] * n_rounds
+    with sqlite3.connect(out / "teacher_cache.sqlite") as db:
+        for example_id, prompt, raw in db.execute("SELECT example_id, prompt, raw FROM answers"):
+            ids = tokenizer([prompt, raw], add_special_tokens=False)["input_ids"]
+            per_round[round_of[example_id]] += len(ids[0]) + len(ids[1])
+    return [sum(per_round[:r + 1]) for r in range(n_rounds)]
+
+
+def record(name: str, seed: int, out: Path, gold: dict[str, str], tokenizer: Any) -> dict[str, Any]:
     from distillkit_plugins.elad.report import summarize_run
 
     s = summarize_run(out)
@@ -79,6 +95,7 @@ def record(name: str, seed: int, out: Path, gold: dict[str, str]) -> dict[str, A
         "condition": name, "seed": seed, "budgets": [r["labeled"] for r in rounds],
         "val": [r["accuracy"] for r in rounds],
         "tokens": [r["prompt_tokens"] + r["completion_tokens"] for r in rounds],
+        "llm_tokens": llm_tokens(out, len(rounds), tokenizer),
         "prompt_tokens": rounds[-1]["prompt_tokens"], "completion_tokens": rounds[-1]["completion_tokens"],
         "final_test": s["final_test"], "teacher_calls": s["teacher_calls"], "kinds": kinds,
         "teacher_answer_correct": statistics.fmean(a == gold[i] for i, a in answers.items()) if answers
@@ -103,15 +120,18 @@ def main(argv: list[str] | None = None) -> None:
               ("trainer.max_steps", args.steps))
     extra = [f"{key}={value}" for key, value in chosen if value is not None]
     import torch
+    from distillkit_plugins.hf.smollm2 import smollm2_folder
+    from transformers import AutoTokenizer
 
     torch.set_num_threads(1)
+    tokenizer = AutoTokenizer.from_pretrained(smollm2_folder())
     args.runs.mkdir(parents=True, exist_ok=True)
     records = []
     for seed in args.seeds:
         gold = pool_gold(CONFIG, seed)
         for name in args.conditions:
             out = run_condition(name, seed, args.runs, extra)
-            records.append(record(name, seed, out, gold))
+            records.append(record(name, seed, out, gold, tokenizer))
             print(f"{name} seed {seed}: val {records[-1]['val'][-1]:.3f}, {records[-1]['cpu_s']:.0f} CPU-s",
                   flush=True)
             command = ["python", "bench/elad_elimination_bench.py", *(argv or sys.argv[1:])]

@@ -1,6 +1,7 @@
-"""Writes bench/RESULTS-elad.md and bench/elad_elimination.png from bench/elad_elimination.json.
+"""Writes a results page (default bench/RESULTS-elad.md), its plot and a summary JSON from a
+bench/elad_elimination_bench.py JSON.
 
-    python bench/elad_elimination_report.py [--partial]
+    python bench/elad_elimination_report.py --data bench/elad_elimination_plateau.json [--partial]
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from elad_stats import at, auc, paired_bootstrap
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "random"
+
+
+def _token_key(runs: list[dict[str, Any]]) -> str:
+    """Count in SmolLM2 tokens when every run has them (``llm_tokens``), else in the solver's words."""
+    return "llm_tokens" if all("llm_tokens" in r for r in runs) else "tokens"
+
+
+TOKEN_LABEL = {"llm_tokens": "SmolLM2 tokens (prompt + reply text)",
+               "tokens": "teacher words (prompt + reply)"}
 
 
 def _by(runs: list[dict[str, Any]]) -> dict[str, dict[int, dict[str, Any]]]:
@@ -83,20 +93,27 @@ def tables(runs: list[dict[str, Any]]) -> tuple[list[str], dict[str, Any]]:
         summary[name] = row
         diffs = " | ".join(_ci(row[k]) if k in row else "-" for k in ("d_auc", "d_val", "d_test"))
         lines.append(f"| {name} | {_fmt(row['b90'])} | {_fmt(row['b100'])} | {row['auc']:.3f} | {diffs} |")
+    key = _token_key(runs)
+    counted = ("SmolLM2's tokenizer over every teacher call's prompt and reply text (what an LLM teacher "
+               "would bill, chat template aside); the in + out split is the programmatic teacher's own "
+               "word count" if key == "llm_tokens" else "the programmatic teacher's word counts (prompt + "
+               "reply, whitespace-split)")
     lines += ["", "### Cost in teacher tokens, and revision against full rationales at equal tokens", "",
-              ("Tokens are the programmatic teacher's word counts (prompt + reply, whitespace-split): a "
-              "revision prompt carries the instructions and the student's explanation."), "",
-              ("| condition | teacher tokens / run (in + out) | tokens / example | annotations (all seeds) | "
+              (f"Tokens: {counted}. A revision prompt carries the instructions and the student's "
+               "explanation."), "",
+              ("| condition | teacher tokens / run | words / run (in + out) | tokens / example | "
+               "annotations (all seeds) | "
               "teacher answers correct | student steps kept / run | teacher steps written / run | "
-              "CPU s / run |"), "|---|---|---|---|---|---|---|---|"]
+              "CPU s / run |"), "|---|---|---|---|---|---|---|---|---|"]
     for name, c in by.items():
         rs = [c[s] for s in seeds]
         kinds: dict[str, int] = {}
         for r in rs:
             for k, v in r["kinds"].items():
                 kinds[k] = kinds.get(k, 0) + v
-        tok = [r["tokens"][-1] for r in rs]
-        lines.append(f"| {name} | {_ms(tok, 0)} ({_ms([r['prompt_tokens'] for r in rs], 0)} + "
+        tok = [r[key][-1] for r in rs]
+        lines.append(f"| {name} | {_ms(tok, 0)} | {_ms([r['tokens'][-1] for r in rs], 0)} "
+                     f"({_ms([r['prompt_tokens'] for r in rs], 0)} + "
                      f"{_ms([r['completion_tokens'] for r in rs], 0)}) | "
                      f"{statistics.fmean(t / r['budgets'][-1] for t, r in zip(tok, rs)):.0f} | "
                      f"{', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))} | "
@@ -104,23 +121,24 @@ def tables(runs: list[dict[str, Any]]) -> tuple[list[str], dict[str, Any]]:
                      f"{statistics.fmean(r['student_steps_kept'] for r in rs):.0f} | "
                      f"{statistics.fmean(r['teacher_steps_written'] for r in rs):.0f} | "
                      f"{_ms([r['cpu_s'] for r in rs], 0)} |")
-    lines += _equal_tokens(by, seeds)
+    lines += _equal_tokens(by, seeds, key)
     lines += _intra(by, seeds)
     return lines, {"seeds": seeds, "random_final": final, "conditions": summary}
 
 
-def _equal_tokens(by: dict[str, Any], seeds: list[int]) -> list[str]:
+def _equal_tokens(by: dict[str, Any], seeds: list[int], key: str) -> list[str]:
     rev, full = "elad", "elad_full_rationale"
     if rev not in by or full not in by:
         return []
     out = ["", (f"At equal teacher tokens ({rev} = revision, {full} = the same selector, full rationales): "
            "per seed, validation accuracy interpolated at token budgets both reached."), "",
-           "| teacher tokens | revision | full rationale | revision - full (paired) |", "|---|---|---|---|"]
-    top = min(min(by[rev][s]["tokens"][-1], by[full][s]["tokens"][-1]) for s in seeds)
+           f"| {TOKEN_LABEL[key]} | revision | full rationale | revision - full (paired) |",
+           "|---|---|---|---|"]
+    top = min(min(by[rev][s][key][-1], by[full][s][key][-1]) for s in seeds)
     for frac in (0.25, 0.5, 0.75, 1.0):
         x = frac * top
-        a = [at(by[rev][s]["tokens"], by[rev][s]["val"], x) for s in seeds]
-        b = [at(by[full][s]["tokens"], by[full][s]["val"], x) for s in seeds]
+        a = [at(by[rev][s][key], by[rev][s]["val"], x) for s in seeds]
+        b = [at(by[full][s][key], by[full][s]["val"], x) for s in seeds]
         pairs = [(p, q) for p, q in zip(a, b) if p is not None and q is not None]
         if pairs:
             out.append(f"| {x:,.0f} | {_ms([p for p, _ in pairs])} | {_ms([q for _, q in pairs])} | "
@@ -152,15 +170,16 @@ def plot(runs: list[dict[str, Any]], path: Path, seeds: list[int]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    key = _token_key(runs)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     for name, c in _by(runs).items():
         rs = [c[s] for s in seeds if s in c]
         n = min(len(r["val"]) for r in rs)
         ys = [statistics.fmean(r["val"][i] for r in rs) for i in range(n)]
         ax1.plot(rs[0]["budgets"][:n], ys, marker="o", label=name)
-        ax2.plot([statistics.fmean(r["tokens"][i] for r in rs) for i in range(n)], ys, marker=".", label=name)
+        ax2.plot([statistics.fmean(r[key][i] for r in rs) for i in range(n)], ys, marker=".", label=name)
     ax1.set_xlabel("examples annotated")
-    ax2.set_xlabel("teacher tokens (prompt + reply words)")
+    ax2.set_xlabel(f"teacher {TOKEN_LABEL[key]}")
     for ax in (ax1, ax2):
         ax.set_ylabel("validation accuracy (mean over seeds)")
         ax.grid(alpha=0.3)
@@ -176,16 +195,19 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS-elad.md")
     ap.add_argument("--head", type=Path, default=ROOT / "bench" / "RESULTS-elad.head.md",
                     help="Hand-written reading placed before the generated tables.")
+    ap.add_argument("--plot", type=Path, default=ROOT / "bench" / "elad_elimination.png")
+    ap.add_argument("--summary", type=Path, default=ROOT / "bench" / "elad_elimination_summary.json")
     ap.add_argument("--partial", action="store_true", help="Label the results as partial.")
     args = ap.parse_args()
     data = json.loads(args.data.read_text())
     lines, summary = tables(data["runs"])
-    plot(data["runs"], args.out.parent / "elad_elimination.png", summary["seeds"])
-    (args.out.parent / "elad_elimination_summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    plot(data["runs"], args.plot, summary["seeds"])
+    args.summary.write_text(json.dumps(summary, indent=1) + "\n")
     loads = [r["load_avg"][0] for r in data["runs"]]
     head = args.head.read_text() if args.head.is_file() else "# ELAD: measured results\n"
     cmd = (f"Command: `OMP_NUM_THREADS=1 nice -n 10 {data['command']}` then "
-           f"`python bench/elad_elimination_report.py` (config `{data['config']}`). "
+           f"`python bench/elad_elimination_report.py --data {os.path.relpath(args.data.resolve(), ROOT)}` "
+           f"(config `{data['config']}`). "
            f"1-minute load average at the end of each run: {min(loads):.1f}-{max(loads):.1f} "
            "on 2 shared cores "
            "(accuracies do not depend on it; times do).")
@@ -193,7 +215,7 @@ def main() -> None:
                "finished."), ""]
     text = "\n".join([head.rstrip(), "", "## Tables (generated)", "", cmd, "",
                       *(partial if args.partial else []), *lines,
-                      "", "![accuracy against budget](elad_elimination.png)", ""])
+                      "", f"![accuracy against budget]({args.plot.name})", ""])
     args.out.write_text(text)
     print(f"wrote {args.out}")
 

@@ -50,6 +50,10 @@ def timed(teacher, requests) -> dict:
             "texts": [g.text for g in out]}
 
 
+def same(texts: list[str], others: list[str]) -> int:
+    return sum(a == b for a, b in zip(texts, others))
+
+
 def brief(row: dict) -> dict:
     return {side: {k: v[k] for k in ("tokens", "seconds", "tokens_per_s")} for side, v in row.items()}
 
@@ -101,6 +105,8 @@ def main() -> None:
     finally:
         server.stop()
     server_texts = rounds[0]["llama-server"]["texts"]
+    first = next(iter(hf))
+    first_texts = rounds[0][first]["texts"]
     summary = {
         "command": " ".join(sys.argv), "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
@@ -111,8 +117,8 @@ def main() -> None:
         "ratio_hf_over_server_per_round": {
             name: [round(r[name]["tokens_per_s"] / r["llama-server"]["tokens_per_s"], 3) for r in rounds]
             for name in hf},
-        "same_text_as_server": {name: sum(a == b for a, b in zip(rounds[0][name]["texts"], server_texts))
-                                for name in hf},
+        "same_text_as_server": {name: same(rounds[0][name]["texts"], server_texts) for name in hf},
+        f"same_text_as_{first}": {name: same(rounds[0][name]["texts"], first_texts) for name in hf},
         "example": {"prompt": requests[0].prompt, "llama-server": server_texts[0],
                     **{name: rounds[0][name]["texts"][0] for name in hf}},
     }
