@@ -157,3 +157,21 @@ def test_stop_strings_end_a_reply_before_them_and_end_the_batch_early(folders):
     with pytest.raises(ValidationError, match="at least 1 character"):
         HFTeacher(model="m", stop=[""])
     teacher.close()
+
+
+def test_stop_strings_are_found_across_token_boundaries_in_long_replies():
+    from distillkit_plugins.hf.stop_strings import StopOnStrings
+    from distillkit_plugins.hf.tiny import tiny_student
+
+    tok = tiny_student().tokenizer  # bytes: one token per byte, as a stop string split across tokens
+    filler = "é" * 40 + "x" * 30  # two-byte characters, so a tail can start inside one
+    cases = [("STOP", filler + "STOP"), ("Question:", filler + "\n\nQuestion:"),
+             ("éé!", "x" * 30 + "é" * 40 + "!"), ("NOPE", filler)]
+    for stop, text in cases:
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        found = StopOnStrings(tok, (stop,), 0)
+        steps = [bool(found(torch.tensor([ids[:n]]), None)[0]) for n in range(1, len(ids) + 1)]
+        first = steps.index(True) if True in steps else None
+        whole = [stop in tok.decode(ids[:n]) for n in range(1, len(ids) + 1)]
+        assert first == (whole.index(True) if True in whole else None), stop  # the same step as a full decode
+        assert found.ended_at.get(0) == (None if first is None else first + 1)
