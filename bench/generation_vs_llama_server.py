@@ -7,13 +7,16 @@ sum given its answer) greedily, up to ``--max-new-tokens`` each:
   slots, ``-t THREADS``, called through distillkit's ``openai_compat`` teacher with BATCH requests
   in flight (its continuous batching fills a finished slot at once);
 - ``hf``: the same GGUF dequantised to a plain HF folder (fp32 weights), ``batch_size: BATCH``,
-  torch at THREADS threads, once per ``--hf-variant``.
+  torch at THREADS threads, once per ``--hf-variant`` (e.g. ``'fp16={"cpu_weights": "float16"}'``);
+  ``--plain-baseline`` adds the default teacher with plain ``x @ W.T`` Linears, as before the
+  few-row product (``hf/cpu_decoding.py``), to measure that change in the same run.
 
 Sides alternate (server, hf variants, server, ...) for ``--rounds`` rounds, so a change in the
 machine's load hits both; each round's ratio is hf tokens/s over the server's in the same round.
 Tokens are completion tokens as each side counts them (the end token included where produced).
 
-    .venv/bin/python bench/generation_vs_llama_server.py [--prompts 32 --batch 16 --threads 1 --rounds 2]
+    .venv/bin/python bench/generation_vs_llama_server.py [--prompts 32 --batch 16 --threads 2 --rounds 4
+        --hf-variant 'default={}' --hf-variant 'fp16_weights={"cpu_weights": "float16"}' --plain-baseline]
 
 Needs the llama-server binary (``bash scripts/build_llama_server.sh``).
 """
@@ -41,10 +44,17 @@ def prompts(n: int) -> list[str]:
             for ex in task.load().train]
 
 
-def timed(teacher, requests) -> dict:
-    start = time.perf_counter()
-    out = teacher.generate_batch(requests)
-    seconds = time.perf_counter() - start
+def timed(teacher, requests, plain_linears: bool = False) -> dict:
+    import contextlib
+    from unittest import mock
+
+    # plain_linears: the layers as they were before the few-row product (the "before" baseline)
+    off = mock.patch("distillkit_plugins.hf.generation.few_row_linears",
+                     lambda model: contextlib.nullcontext())
+    with off if plain_linears else contextlib.nullcontext():
+        start = time.perf_counter()
+        out = teacher.generate_batch(requests)
+        seconds = time.perf_counter() - start
     tokens = sum(g.completion_tokens for g in out)
     return {"tokens": tokens, "seconds": round(seconds, 2), "tokens_per_s": round(tokens / seconds, 1),
             "texts": [g.text for g in out]}
@@ -68,6 +78,9 @@ def main() -> None:
     ap.add_argument("--stop", action="append", default=[], help="stop string for both sides (repeatable)")
     ap.add_argument("--hf-variant", action="append", default=[],
                     help="name=JSON of hf teacher options, e.g. 'default={}' (repeatable)")
+    ap.add_argument("--plain-baseline", action="store_true",
+                    help="also run the default hf teacher with plain x @ W.T Linears (no few-row product), "
+                         "as variant 'plain_linears'")
     ap.add_argument("--out", type=Path, default=None, help="also write the results JSON here")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -80,6 +93,8 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     variants = dict(v.split("=", 1) for v in args.hf_variant) or {"default": "{}"}
+    if args.plain_baseline:
+        variants["plain_linears"] = "{}"
     requests = [TeacherRequest(p, None) for p in prompts(args.prompts)]
     load_before = os.getloadavg()
     server = LlamaServer(parallel=args.batch, threads=args.threads).start()
@@ -98,7 +113,8 @@ def main() -> None:
         rounds = []
         for _ in range(args.rounds):
             row = {"llama-server": timed(remote, requests)}
-            row.update({name: timed(teacher, requests) for name, teacher in hf.items()})
+            row.update({name: timed(teacher, requests, plain_linears=name == "plain_linears")
+                        for name, teacher in hf.items()})
             rounds.append(row)
             print(json.dumps(brief(row)), flush=True)
         remote.close()
