@@ -48,9 +48,9 @@ class HFTeacher(Teacher):
         seed: int = Field(0, description="Seed of sampling (fixed per batch, so reruns give the same text).")
         cpu_weights: Literal["float32", "float16"] = Field(
             "float32", description="On CPU: float16 keeps every Linear weight in half precision and multiplies in "
-            "fp32 (PyTorch's fbgemm, x86), so decoding reads half the weight bytes: ~1.5x the tokens/s of "
-            "float32 for SmolLM2-135M at 2 threads, with logits within ~1e-4 (bench/RESULTS-generation.md). "
-            "Ignored on a GPU.")
+            "fp32 (PyTorch's fbgemm, x86), so decoding reads half the weight bytes: 1.16-1.38x the tokens/s "
+            "of float32 for SmolLM2-135M at 2 threads, logits within ~2e-4 of their scale "
+            "(bench/RESULTS-generation.md). CPU only (rejected with a cuda device).")
         structured_output: Literal["auto", "constrained", "checked", "off"] = Field(
             "auto", description="Requests with a JSON schema: constrained (lm-format-enforcer masks tokens off "
             "the schema), checked (validate, retry once with the error), auto (constrained when "
