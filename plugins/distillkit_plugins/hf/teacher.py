@@ -50,7 +50,8 @@ class HFTeacher(Teacher):
             "float32", description="On CPU: float16 keeps every Linear weight in half precision and multiplies in "
             "fp32 (PyTorch's fbgemm, x86), so decoding reads half the weight bytes: 1.16-1.38x the tokens/s "
             "of float32 for SmolLM2-135M at 2 threads, logits within ~2e-4 of their scale "
-            "(bench/RESULTS-generation.md). CPU only (rejected with a cuda device).")
+            "(bench/RESULTS-generation.md). CPU only: rejected with a cuda device, not applied when device: auto "
+            "finds a GPU.")
         structured_output: Literal["auto", "constrained", "checked", "off"] = Field(
             "auto", description="Requests with a JSON schema: constrained (lm-format-enforcer masks tokens off "
             "the schema), checked (validate, retry once with the error), auto (constrained when "
