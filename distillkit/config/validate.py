@@ -175,6 +175,7 @@ def _cross_checks(p: ResolvedPipeline, out: _Collector, registry: Registry) -> N
     for i, tid in enumerate(ids):
         if tid in ids[:i]:
             out.add(("teachers", i, "id"), f"teacher id {tid!r} is used twice", "give every teacher a unique id")
+    resolved = {slot.id: slot for slot in p.teachers}
     if p.loss is not None:
         for tid in p.loss.teacher_ids():
             if tid not in ids:
@@ -182,7 +183,6 @@ def _cross_checks(p: ResolvedPipeline, out: _Collector, registry: Registry) -> N
                 out.add(where, f"names teacher {tid!r}, which is not defined in `teachers`",
                         " ".join(filter(None, [did_you_mean(tid, ids), f"defined ids: {', '.join(ids) or '(none)'}"])))
         need = p.loss.requires_teacher_capabilities
-        resolved = {slot.id: slot for slot in p.teachers}
         read = set(p.loss.teacher_ids()) or set(ids)  # a loss that names no teacher reads them all
         for i, tid in enumerate(ids):
             slot = resolved.get(tid) if tid in read else None
@@ -192,9 +192,8 @@ def _cross_checks(p: ResolvedPipeline, out: _Collector, registry: Registry) -> N
                         f"loss {p.loss.name!r} needs teacher capability {', '.join(sorted(missing))}, "
                         f"which teacher type {slot.teacher.name!r} does not have",
                         _capability_hint(registry, missing))
-    slots = {slot.id: slot for slot in p.teachers}
     for i, tid in enumerate(ids):
-        slot = slots.get(tid)
+        slot = resolved.get(tid)
         if slot and STUDENT_OUTPUT in slot.strategy.needs and not slot.teacher.reads_request:
             out.add(("teachers", i, "strategy", "type"),
                     f"strategy {slot.strategy.name!r} asks the teacher about the student's own output, but teacher "
